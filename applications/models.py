@@ -1,0 +1,468 @@
+"""Applications, their versions and documents, declarations, decisions, letters, reminders.
+
+The state machine is the table of decorated methods on ``Application``; only the services in
+``applications.services`` and ``reviews.services`` call them.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from funding.models import DocumentKind, Organization, Programme, money
+
+from . import rules
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for revision")
+    IN_REVIEW = "in_review", _("In review")
+    AWAITING_DECISION = "awaiting_decision", _("Awaiting decision")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+OPEN_STATES = (
+    State.DRAFT,
+    State.SUBMITTED,
+    State.RETURNED,
+    State.IN_REVIEW,
+    State.AWAITING_DECISION,
+)
+FINAL_STATES = (State.APPROVED, State.REJECTED, State.WITHDRAWN)
+
+
+def allowed(predicate):
+    """Adapt a ``rules`` predicate (user, obj) to django-fsm's permission (obj, user)."""
+    return lambda instance, user: predicate(user, instance)
+
+
+class Instrument(models.TextChoices):
+    LOAN = "loan", _("Loan")
+    SILENT_PARTNERSHIP = "silent_partnership", _("Silent partnership")
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="applications"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="applications"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField(_("reference"), max_length=20, unique=True, null=True)
+    state = FSMField(
+        _("state"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    submitted_at = models.DateTimeField(_("first submitted"), null=True, editable=False)
+    last_submitted_at = models.DateTimeField(_("last submitted"), null=True, editable=False)
+    review_started_at = models.DateTimeField(null=True, editable=False)
+    awaiting_since = models.DateTimeField(null=True, editable=False)
+    return_reason = models.TextField(_("reason for the return"), blank=True, editable=False)
+    return_deadline = models.DateField(_("deadline for the revision"), null=True, editable=False)
+
+    # Project and investment
+    title = models.CharField(_("title of the project"), max_length=200)
+    purpose = models.TextField(_("purpose of the investment"), blank=True)
+    cost_items = models.TextField(
+        _("cost items"), blank=True, help_text=_("One item per line with its net amount.")
+    )
+    eligible_costs = money(verbose_name=_("eligible investment, net of VAT (EUR)"), null=True)
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    # Financing plan
+    requested_amount = money(verbose_name=_("requested amount (EUR)"), null=True)
+    instrument = models.CharField(
+        _("instrument"), max_length=20, choices=Instrument.choices, blank=True
+    )
+    loan_term_months = models.PositiveSmallIntegerField(
+        _("term (months)"), null=True, blank=True, validators=[MaxValueValidator(360)]
+    )
+    interest_rate = models.DecimalField(
+        _("interest rate (% p.a.)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    grace_period_months = models.PositiveSmallIntegerField(
+        _("grace period (months)"), null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    own_contribution = money(verbose_name=_("own contribution (EUR)"), null=True)
+    other_funding = money(verbose_name=_("other funding (EUR)"), default=Decimal("0"))
+    other_funders = models.TextField(_("other funders"), blank=True)
+    # Employment (counts only: no names, no diagnoses)
+    staff_total = models.PositiveIntegerField(_("total staff"), null=True, blank=True)
+    staff_severely_disabled = models.PositiveIntegerField(
+        _("severely disabled staff"), null=True, blank=True
+    )
+    jobs_new = models.PositiveIntegerField(
+        _("new jobs for the target group"), default=0, blank=True
+    )
+    jobs_secured = models.PositiveIntegerField(
+        _("secured jobs for the target group"), default=0, blank=True
+    )
+    # Cooperation with the regular labour market
+    cooperation_partner = models.CharField(_("cooperation partner"), max_length=200, blank=True)
+    cooperation_description = models.TextField(_("what the cooperation is"), blank=True)
+    # De minimis aid received in the last three years
+    de_minimis_received = money(
+        verbose_name=_("de minimis aid received in the last three years (EUR)"),
+        default=Decimal("0"),
+    )
+    de_minimis_details = models.TextField(_("de minimis aid: grantor, date, amount"), blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["programme", "state"])]
+
+    def __str__(self):
+        return f"{self.reference or _('Draft')} · {self.title}"
+
+    # ----- the state machine (contract: DESIGN.md) -------------------------------------------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.RETURNED],
+        target=State.SUBMITTED,
+        permission=allowed(rules.is_member),
+    )
+    def submit(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=[State.SUBMITTED, State.AWAITING_DECISION],
+        target=State.RETURNED,
+        permission=allowed(rules.may_return),
+    )
+    def return_for_revision(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.IN_REVIEW,
+        permission=allowed(rules.is_coordinator),
+    )
+    def start_review(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.IN_REVIEW,
+        target=State.AWAITING_DECISION,
+        permission=allowed(rules.may_complete_review),
+    )
+    def complete_review(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.AWAITING_DECISION,
+        target=State.APPROVED,
+        permission=allowed(rules.may_decide),
+    )
+    def approve(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=State.AWAITING_DECISION,
+        target=State.REJECTED,
+        permission=allowed(rules.may_decide),
+    )
+    def reject(self, by=None, description=None):
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=state,
+        source=list(OPEN_STATES),
+        target=State.WITHDRAWN,
+        permission=allowed(rules.is_member),
+    )
+    def withdraw(self, by=None, description=None):
+        pass
+
+    # ----- computed figures ------------------------------------------------------------------
+
+    @property
+    def is_editable(self):
+        return self.state in EDITABLE_STATES
+
+    @property
+    def severely_disabled_share(self):
+        return share(self.staff_severely_disabled, self.staff_total)
+
+    @property
+    def own_contribution_share(self):
+        return share(self.own_contribution, self.eligible_costs)
+
+    @property
+    def funding_share(self):
+        return share(self.requested_amount, self.eligible_costs)
+
+    @property
+    def financing_total(self):
+        parts = (self.requested_amount, self.own_contribution, self.other_funding)
+        return sum((part or Decimal("0") for part in parts), Decimal("0"))
+
+
+def share(part, whole):
+    """Percentage with one decimal, or None when it cannot be computed."""
+    if part is None or not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number handed out per year (row-locked at submission)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+def document_path(instance, filename):
+    return f"documents/{instance.application_id}/{instance.sha256}.pdf"
+
+
+class Document(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
+    file = models.FileField(upload_to=document_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["kind", "uploaded_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class ApplicationVersion(models.Model):
+    """A frozen snapshot of one submission, with the declarations made at it."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveSmallIntegerField()
+    snapshot = models.JSONField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    declared_truthful = models.BooleanField(
+        _("the facts relevant to the subsidy are true and complete")
+    )
+    declared_de_minimis = models.BooleanField(_("de minimis self-declaration"))
+    declared_authorized = models.BooleanField(_("authorised to sign for the company"))
+
+    class Meta:
+        verbose_name = _("submitted version")
+        verbose_name_plural = _("submitted versions")
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="unique_version")
+        ]
+
+    def __str__(self):
+        return f"{self.application.reference} v{self.number}"
+
+
+class ConflictDeclaration(models.Model):
+    """A reviewer's declaration on conflicts of interest (Befangenheit) for one round."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="conflict_declarations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conflict_declarations"
+    )
+    round = models.PositiveSmallIntegerField()
+    has_conflict = models.BooleanField(_("I have a conflict of interest"))
+    note = models.TextField(_("note"), blank=True)
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conflict-of-interest declaration")
+        verbose_name_plural = _("conflict-of-interest declarations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "user", "round"], name="unique_conflict_declaration"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.application_id} · {self.has_conflict}"
+
+
+class Decision(models.Model):
+    """A board decision: proposed by one member, confirmed by a second (four eyes)."""
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Proposed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        OBJECTED = "objected", _("Objected")
+        VOID = "void", _("Void")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="decisions"
+    )
+    application_version = models.ForeignKey(
+        ApplicationVersion, on_delete=models.PROTECT, related_name="decisions"
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    amount = money(verbose_name=_("granted amount (EUR)"), null=True, blank=True)
+    instrument = models.CharField(
+        _("instrument"), max_length=20, choices=Instrument.choices, blank=True
+    )
+    loan_term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True, blank=True)
+    interest_rate = models.DecimalField(
+        _("interest rate (% p.a.)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    grace_period_months = models.PositiveSmallIntegerField(
+        _("grace period (months)"), null=True, blank=True
+    )
+    conditions = models.TextField(_("conditions"), blank=True)
+    reasons = models.TextField(_("reasons"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    confirmed_at = models.DateTimeField(null=True)
+    closing_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(status="open"),
+                name="one_open_proposal",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(outcome="approve") | models.Q(amount__gt=0),
+                name="approval_has_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id}: {self.get_outcome_display()} ({self.get_status_display()})"
+
+
+def letter_path(instance, filename):
+    return f"letters/{instance.application_id}/{instance.number}-{instance.sha256}.pdf"
+
+
+class DecisionLetter(models.Model):
+    """The PDF decision letter (Bescheid). Its stored bytes never change."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be rendered")
+        RENDERING = "rendering", _("being rendered")
+        RENDERED = "rendered", _("rendered, not yet sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        UNCERTAIN = "uncertain", _("sending interrupted: check the mail log")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="letters"
+    )
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="letters")
+    number = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    language = models.CharField(max_length=5, default="de")
+    file = models.FileField(upload_to=letter_path, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True)
+    rendered_at = models.DateTimeField(null=True)
+    sent_at = models.DateTimeField(null=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    recipients = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("decision letter")
+        verbose_name_plural = _("decision letters")
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="unique_letter")
+        ]
+
+    def __str__(self):
+        return f"{self.application.reference} · {_('letter')} {self.number}"
+
+
+class Reminder(models.Model):
+    """A reminder claimed before sending; the unique key makes every reminder go out once.
+
+    The key reads ``rule:object:recipient:occurrence``.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    rule = models.CharField(max_length=50)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    claim = models.CharField(max_length=36, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+
+    def __str__(self):
+        return self.key
+
