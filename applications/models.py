@@ -65,6 +65,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
         _("state"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    submission_count = models.PositiveSmallIntegerField(
+        _("submissions"), default=0, editable=False, help_text=_("The current review round.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     submitted_at = models.DateTimeField(_("first submitted"), null=True, editable=False)
