@@ -1,0 +1,88 @@
+"""Reach each state through the services, as the people involved would."""
+
+import datetime
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from applications import services
+from reviews import services as review_services
+from tests import factories
+
+DECLARATIONS = {"declared_truthful": True, "declared_de_minimis": True, "declared_authorized": True}
+
+
+def pdf(name="doc.pdf", body=b""):
+    return SimpleUploadedFile(name, factories.PDF_BYTES + body, content_type="application/pdf")
+
+
+def draft(**kwargs):
+    """A complete draft with every required document attached."""
+    application = factories.ApplicationFactory(**kwargs)
+    for kind in application.programme.required_documents:
+        services.add_document(application.created_by, application, kind, pdf(f"{kind}.pdf"))
+    return application
+
+
+def submitted(**kwargs):
+    application = draft(**kwargs)
+    return services.submit(application.created_by, application, DECLARATIONS)
+
+
+def with_reviewers(count=None, application=None, **kwargs):
+    application = application or submitted(**kwargs)
+    coordinator = factories.coordinator()
+    count = count or application.programme.reviews_required
+    reviewers = [factories.reviewer() for _ in range(count)]
+    for reviewer in reviewers:
+        review_services.assign_reviewer(coordinator, application, reviewer)
+    return application, coordinator, reviewers
+
+
+def in_review(**kwargs):
+    application, coordinator, reviewers = with_reviewers(**kwargs)
+    application = review_services.start_review(coordinator, application)
+    return application, coordinator, reviewers
+
+
+REVIEW = {
+    "score_viability": 4,
+    "score_employment": 5,
+    "score_cooperation": 4,
+    "score_risk": 3,
+    "score_management": 4,
+    "recommendation": "approve",
+    "comment": "Tragfähiges Konzept.",
+}
+
+
+def review(reviewer, application, **overrides):
+    assignment = application.assignments.get(reviewer=reviewer, round=application.submission_count)
+    review_services.declare_conflict(reviewer, assignment, has_conflict=False)
+    return review_services.submit_review(reviewer, assignment, {**REVIEW, **overrides})
+
+
+def awaiting_decision(**kwargs):
+    application, coordinator, reviewers = in_review(**kwargs)
+    for reviewer in reviewers:
+        review(reviewer, application)
+    application.refresh_from_db()
+    return application
+
+
+def approved(amount=None, **kwargs):
+    application = awaiting_decision(**kwargs)
+    first, second = factories.board_member(), factories.board_member()
+    decision = services.propose_decision(
+        first, application, "approve", amount=amount or application.requested_amount,
+        conditions="Jährlicher Verwendungsnachweis.",
+    )
+    services.confirm_decision(second, decision)
+    application.refresh_from_db()
+    return application
+
+
+def returned(**kwargs):
+    application = submitted(**kwargs)
+    coordinator = factories.coordinator()
+    deadline = datetime.date.today() + datetime.timedelta(days=14)
+    return services.return_for_revision(coordinator, application, "Bitte ergänzen.", deadline)
