@@ -68,6 +68,11 @@ def ensure_transition(bound_method, user):
         raise PermissionDenied(_("You may not do this."))
 
 
+def may_transition(bound_method, user):
+    """Whether the user may fire this transition now (role, object and state)."""
+    return has_transition_perm(bound_method, user)
+
+
 def locked(application):
     """The application's row, locked for this transaction (a no-op on SQLite)."""
     return Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
@@ -443,4 +448,3 @@ def object_to_decision(user, decision, note):
         decision.closing_note = note.strip()
         decision.save(update_fields=["status", "confirmed_by", "confirmed_at", "closing_note"])
     return decision
-

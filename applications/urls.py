@@ -1,7 +1,45 @@
 from django.urls import path
 
-from . import views
+from . import board_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("applications/", views.application_list, name="application-list"),
+    path("applications/new/", views.application_new, name="application-new"),
+    path("applications/<int:pk>/", views.application_detail, name="application-detail"),
+    path("applications/<int:pk>/company/", views.company_edit, name="application-company"),
+    path(
+        "applications/<int:pk>/edit/<slug:section>/",
+        views.section_edit,
+        name="application-section",
+    ),
+    path("applications/<int:pk>/documents/", views.documents, name="application-documents"),
+    path(
+        "applications/<int:pk>/documents/<int:document_pk>/",
+        views.document_download,
+        name="document-download",
+    ),
+    path(
+        "applications/<int:pk>/documents/<int:document_pk>/delete/",
+        views.document_delete,
+        name="document-delete",
+    ),
+    path("applications/<int:pk>/submit/", views.submit, name="application-submit"),
+    path("applications/<int:pk>/withdraw/", views.withdraw, name="application-withdraw"),
+    path("applications/<int:pk>/return/", views.return_for_revision, name="application-return"),
+    path(
+        "applications/<int:pk>/versions/<int:number>/",
+        views.version_detail,
+        name="application-version",
+    ),
+    path(
+        "applications/<int:pk>/letters/<int:letter_pk>/",
+        views.letter_download,
+        name="letter-download",
+    ),
+    # The board
+    path("board/", board_views.queue, name="board-queue"),
+    path("board/applications/<int:pk>/", board_views.decide, name="board-decide"),
+    path("board/decisions/<int:pk>/confirm/", board_views.confirm, name="decision-confirm"),
+    path("board/decisions/<int:pk>/object/", board_views.object_to, name="decision-object"),
 ]

@@ -123,7 +123,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Mail: console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Risikokapital <noreply@risikokapital.local>")
+DEFAULT_FROM_EMAIL = env(
+    "DEFAULT_FROM_EMAIL", default="Risikokapital <noreply@risikokapital.local>"
+)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Celery: Redis when REDIS_URL is set, else Celery's filesystem transport in var/broker.

@@ -1,0 +1,141 @@
+"""Forms of the applicant's sections and the office's actions. ``state`` is in none of them."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from funding.models import DocumentKind, Organization, Programme
+
+from .models import Application
+
+SECTIONS = {
+    "project": (
+        _("Project and investment"),
+        ("title", "purpose", "cost_items", "eligible_costs", "planned_start"),
+    ),
+    "financing": (
+        _("Financing plan"),
+        (
+            "requested_amount",
+            "instrument",
+            "loan_term_months",
+            "interest_rate",
+            "grace_period_months",
+            "own_contribution",
+            "other_funding",
+            "other_funders",
+        ),
+    ),
+    "employment": (
+        _("Employment"),
+        ("staff_total", "staff_severely_disabled", "jobs_new", "jobs_secured"),
+    ),
+    "cooperation": (
+        _("Cooperation partner"),
+        ("cooperation_partner", "cooperation_description"),
+    ),
+    "de_minimis": (_("De minimis aid received"), ("de_minimis_received", "de_minimis_details")),
+}
+FIELD_SECTION = {field: key for key, (_label, fields) in SECTIONS.items() for field in fields}
+FIELD_SECTION.update({"documents": "documents", "declarations": "submit"})
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def section_form(section):
+    """A ModelForm class for one section of the application."""
+    _label, fields = SECTIONS[section]
+    meta = type(
+        "Meta",
+        (),
+        {"model": Application, "fields": fields, "widgets": {"planned_start": DateInput()}},
+    )
+    form = type(f"{section.title()}Form", (forms.ModelForm,), {"Meta": meta})
+    for name in fields:
+        form.base_fields[name].required = False
+    return form
+
+
+class NewApplicationForm(forms.Form):
+    programme = forms.ModelChoiceField(Programme.objects.none(), label=_("Programme"))
+    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("Company"))
+    title = forms.CharField(label=_("Title of the project"), max_length=200)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        open_programmes = Programme.objects.filter(opens_on__lte=today).exclude(closes_on__lt=today)
+        self.fields["programme"].queryset = open_programmes
+        self.fields["organization"].queryset = Organization.objects.filter(members=user)
+        for name in ("programme", "organization"):
+            queryset = self.fields[name].queryset
+            if len(queryset) == 1:
+                self.fields[name].initial = queryset[0].pk
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = (
+            "name",
+            "legal_form",
+            "register_number",
+            "non_profit",
+            "representative",
+            "address",
+            "contact_email",
+            "language",
+            "iban",
+        )
+        widgets = {"address": forms.Textarea(attrs={"rows": 6, "cols": 40})}
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=DocumentKind.choices)
+    file = forms.FileField(
+        label=_("PDF file"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+
+class DeclarationsForm(forms.Form):
+    declared_truthful = forms.BooleanField(
+        required=False,
+        label=_(
+            "I declare that the facts relevant to the subsidy are true and complete, and that I "
+            "will report any change at once."
+        ),
+    )
+    declared_de_minimis = forms.BooleanField(
+        required=False,
+        label=_(
+            "De minimis self-declaration: the de minimis aid stated is all that the company "
+            "(as a single undertaking) received in the last three years."
+        ),
+    )
+    declared_authorized = forms.BooleanField(
+        required=False, label=_("I am authorised to sign for the company.")
+    )
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What must be completed or revised"), widget=forms.Textarea, required=False
+    )
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deadline"].initial = timezone.localdate() + datetime.timedelta(days=14)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), widget=forms.Textarea, required=False)
+    confirm = forms.BooleanField(label=_("Yes, withdraw this application."), required=True)
