@@ -51,9 +51,7 @@ class Instrument(models.TextChoices):
 
 
 class Application(ConcurrentTransitionMixin, models.Model):
-    programme = models.ForeignKey(
-        Programme, on_delete=models.PROTECT, related_name="applications"
-    )
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="applications")
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="applications"
     )
@@ -259,9 +257,7 @@ def document_path(instance, filename):
 
 
 class Document(models.Model):
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="documents"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
     file = models.FileField(upload_to=document_path)
     original_name = models.CharField(_("file name"), max_length=255)
@@ -284,9 +280,7 @@ class Document(models.Model):
 class ApplicationVersion(models.Model):
     """A frozen snapshot of one submission, with the declarations made at it."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="versions"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField()
     snapshot = models.JSONField()
     submitted_by = models.ForeignKey(
@@ -351,9 +345,7 @@ class Decision(models.Model):
         OBJECTED = "objected", _("Objected")
         VOID = "void", _("Void")
 
-    application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="decisions"
-    )
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
     application_version = models.ForeignKey(
         ApplicationVersion, on_delete=models.PROTECT, related_name="decisions"
     )
@@ -417,9 +409,7 @@ class DecisionLetter(models.Model):
         SENT = "sent", _("sent")
         UNCERTAIN = "uncertain", _("sending interrupted: check the mail log")
 
-    application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, related_name="letters"
-    )
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="letters")
     number = models.PositiveSmallIntegerField()
     status = models.CharField(
@@ -468,4 +458,3 @@ class Reminder(models.Model):
 
     def __str__(self):
         return self.key
-

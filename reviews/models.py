@@ -82,9 +82,7 @@ class Review(models.Model):
     score_cooperation = models.PositiveSmallIntegerField(
         _("quality of the cooperation with the regular labour market"), validators=SCORE
     )
-    score_risk = models.PositiveSmallIntegerField(
-        _("risk (5 = low risk)"), validators=SCORE
-    )
+    score_risk = models.PositiveSmallIntegerField(_("risk (5 = low risk)"), validators=SCORE)
     score_management = models.PositiveSmallIntegerField(
         _("management capability"), validators=SCORE
     )
