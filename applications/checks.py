@@ -5,7 +5,7 @@ form can show every violated rule beside its field.
 """
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -79,6 +79,18 @@ def declarations(given):
     return {"declarations": [_("Please confirm all declarations before submitting.")]}
 
 
+def _exact_quota(application):
+    """The share of severely disabled staff in per cent, unrounded (None if not computable).
+
+    The bounds compare this exact share: the rounded one (``severely_disabled_share``) would
+    let 62 of 207 (29.95 %) pass a 30 % lower bound as "30.0 %".
+    """
+    total, disabled = application.staff_total, application.staff_severely_disabled
+    if disabled is None or not total:
+        return None
+    return Decimal(disabled) * 100 / Decimal(total)
+
+
 def programme_open(application, today):
     if application.submitted_at is None and not application.programme.is_open(today):
         return {None: [_("The programme is not open for new applications.")]}
@@ -95,13 +107,12 @@ def _limits(application):
             _("The requested amount exceeds the programme's maximum of %(max)s.")
             % {"max": euro(p.max_amount)},
         )
-    if requested is not None and eligible:
-        if requested > eligible * p.max_share_percent / 100:
-            yield (
-                "requested_amount",
-                _("The requested amount exceeds %(share)s %% of the eligible investment.")
-                % {"share": pct(p.max_share_percent)},
-            )
+    if requested is not None and eligible and requested > eligible * p.max_share_percent / 100:
+        yield (
+            "requested_amount",
+            _("The requested amount exceeds %(share)s %% of the eligible investment.")
+            % {"share": pct(p.max_share_percent)},
+        )
     if own is not None and eligible and own < eligible * p.min_own_contribution_percent / 100:
         yield (
             "own_contribution",
@@ -124,12 +135,13 @@ def _limits(application):
                 "cap": euro(job_cap),
             },
         )
-    quota = a.severely_disabled_share
+    quota = _exact_quota(a)
     if quota is not None and quota < p.quota_min_percent:
+        shown = quota.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
         yield (
             "staff_severely_disabled",
             _("The share of severely disabled staff (%(share)s %%) is below %(min)s %%.")
-            % {"share": pct(quota), "min": pct(p.quota_min_percent)},
+            % {"share": pct(shown), "min": pct(p.quota_min_percent)},
         )
     if None not in (requested, own, eligible) and a.financing_total != eligible:
         yield (
@@ -162,15 +174,16 @@ def programme_rules(application):
 
 def flags(application):
     """Notes for the coordination office that do not refuse the application."""
-    quota = application.severely_disabled_share
+    quota = _exact_quota(application)
     limit = application.programme.quota_flag_percent
     if quota is not None and quota > limit:
+        shown = quota.quantize(Decimal("0.1"), rounding=ROUND_UP)
         return [
             _(
                 "The share of severely disabled staff (%(share)s %%) is above %(limit)s %%, "
                 "more than the rule of thumb for inclusion companies."
             )
-            % {"share": pct(quota), "limit": pct(limit)}
+            % {"share": pct(shown), "limit": pct(limit)}
         ]
     return []
 

@@ -9,6 +9,7 @@ from funding import roles
 
 from .models import Application, DecisionLetter, Document, State
 
+READING_ASSIGNMENTS = ("open", "done", "closed")
 BOARD_STATES = (State.AWAITING_DECISION, State.APPROVED, State.REJECTED)
 LIST_FIELDS = (
     "id",
@@ -35,10 +36,9 @@ def visible_applications(user):
     if roles.is_board(user):
         visible |= Q(state__in=BOARD_STATES)
     if roles.is_reviewer(user):
-        assigned = Application.objects.filter(assignments__reviewer=user).exclude(
-            assignments__status="removed"
-        )
-        visible |= Q(pk__in=assigned.values("pk"))
+        # The reverse lookup keeps the model layers pointing one way (reviews → applications).
+        own = Application.assignments.rel.related_model.objects.filter(reviewer=user)
+        visible |= Q(pk__in=own.exclude(status="removed").values("application_id"))
     return Application.objects.filter(visible)
 
 
@@ -53,9 +53,13 @@ def can_read_full(user, application):
         return True
     if roles.is_board(user) and application.state in BOARD_STATES:
         return True
-    return application.conflict_declarations.filter(
+    declared = application.conflict_declarations.filter(
         user=user, round=application.submission_count, has_conflict=False
-    ).exists()
+    )
+    still_assigned = application.assignments.filter(
+        reviewer=user, round=application.submission_count, status__in=READING_ASSIGNMENTS
+    )
+    return declared.exists() and still_assigned.exists()
 
 
 def application_list(user, filters=None):

@@ -4,6 +4,7 @@ Each checks the caller's permission and every rule, runs in one transaction, log
 transition (django-fsm-log) and queues background work on commit.
 """
 
+import datetime
 import hashlib
 from decimal import Decimal
 
@@ -31,7 +32,6 @@ from .models import (
     DecisionLetter,
     Document,
     ReferenceCounter,
-    State,
 )
 
 # The fields an applicant edits (never state, reference or bookkeeping).
@@ -317,6 +317,18 @@ def reserved_budget(programme, exclude=None):
     return qs.aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
+def granted_de_minimis(application):
+    """What this fund granted the same company in the last three years (rolling)."""
+    since = timezone.now() - datetime.timedelta(days=3 * 365)
+    total = Decision.objects.filter(
+        application__organization_id=application.organization_id,
+        outcome=Decision.Outcome.APPROVE,
+        status=Decision.Status.CONFIRMED,
+        confirmed_at__gte=since,
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0")
+
+
 def _approval_violations(app, amount, programme, reserved):
     errors = []
     if amount is None or amount <= 0:
@@ -332,7 +344,7 @@ def _approval_violations(app, amount, programme, reserved):
             _("The granted amount exceeds the remaining budget of %(amount)s.")
             % {"amount": checks.euro(max(remaining, Decimal("0")))}
         )
-    headroom = programme.de_minimis_ceiling - app.de_minimis_received
+    headroom = programme.de_minimis_ceiling - app.de_minimis_received - granted_de_minimis(app)
     if amount > headroom:
         errors.append(
             _("The granted amount exceeds the de minimis headroom of %(amount)s.")
@@ -352,6 +364,9 @@ def propose_decision(user, application, outcome, amount=None, conditions="", rea
         if outcome not in Decision.Outcome.values:
             raise RuleViolation({"outcome": [_("Please choose approve or reject.")]})
         ensure_transition(method, user)
+        # Before the rules: an open proposal of this application would count as reserved.
+        if app.decisions.filter(status=Decision.Status.OPEN).exists():
+            raise StateConflict(_("A decision has already been proposed for this application."))
         programme = Programme.objects.select_for_update().get(pk=app.programme_id)
         if outcome == Decision.Outcome.APPROVE:
             errors = _approval_violations(app, amount, programme, reserved_budget(programme))
@@ -359,8 +374,6 @@ def propose_decision(user, application, outcome, amount=None, conditions="", rea
             errors = {} if (reasons or "").strip() else {"reasons": [_("Please give reasons.")]}
         if errors:
             raise RuleViolation(errors)
-        if app.decisions.filter(status=Decision.Status.OPEN).exists():
-            raise StateConflict(_("A decision has already been proposed for this application."))
         decision = Decision.objects.create(
             application=app,
             application_version=app.versions.get(number=app.submission_count),

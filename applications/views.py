@@ -54,7 +54,7 @@ def application_list(request):
 def application_new(request):
     if not roles.is_applicant(request.user):
         raise PermissionDenied
-    form = forms.NewApplicationForm(request.POST or None, user=request.user)
+    form = forms.NewApplicationForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.create_application(request.user, **form.cleaned_data)
@@ -117,7 +117,7 @@ def section_edit(request, pk, section):
     if not application.is_editable:
         raise StateConflict(_("The application can no longer be edited."))
     form_class = forms.section_form(section)
-    form = form_class(request.POST or None, instance=application)
+    form = form_class(_posted(request), instance=application)
     status = 200
     if request.method == "POST":
         version = _int(request.POST.get("version"))
@@ -142,6 +142,11 @@ def section_edit(request, pk, section):
     return render(request, "applications/section_form.html", context, status=status)
 
 
+def _posted(request):
+    """The submitted data, or None for a GET (an empty POST is still a POST)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _int(value):
     try:
         return int(value)
@@ -155,7 +160,7 @@ def company_edit(request, pk):
     if not application.is_editable:
         raise StateConflict(_("The application can no longer be edited."))
     organization = application.organization
-    form = forms.OrganizationForm(request.POST or None, instance=organization)
+    form = forms.OrganizationForm(_posted(request), instance=organization)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The company data has been saved."))
@@ -168,7 +173,7 @@ def company_edit(request, pk):
 @login_required
 def documents(request, pk):
     application = _own_editable(request, pk)
-    form = forms.DocumentForm(request.POST or None, request.FILES or None)
+    form = forms.DocumentForm(_posted(request), request.FILES if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -233,7 +238,7 @@ def letter_download(request, pk, letter_pk):
 @login_required
 def submit(request, pk):
     application = _own_editable(request, pk)
-    form = forms.DeclarationsForm(request.POST or None)
+    form = forms.DeclarationsForm(_posted(request))
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -270,7 +275,7 @@ def _by_section(errors):
 @login_required
 def withdraw(request, pk):
     application = _own_editable_or_open(request, pk)
-    form = forms.WithdrawForm(request.POST or None)
+    form = forms.WithdrawForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         services.withdraw(request.user, application, form.cleaned_data["reason"])
         messages.success(request, _("The application has been withdrawn."))
@@ -291,7 +296,7 @@ def _own_editable_or_open(request, pk):
 def return_for_revision(request, pk):
     application = selectors.get_visible_application(request.user, pk)
     services.ensure_transition(application.return_for_revision, request.user)
-    form = forms.ReturnForm(request.POST or None)
+    form = forms.ReturnForm(_posted(request))
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

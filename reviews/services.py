@@ -148,6 +148,20 @@ def has_declared_no_conflict(user, application):
     ).exists()
 
 
+def review_violations(data):
+    """Scores 1–5, a known recommendation and a comment (else the database refuses: a 500)."""
+    errors = {}
+    for name in Review.CRITERIA:
+        score = data.get(name)
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            errors[name] = [_("Please give a score from 1 to 5.")]
+    if data.get("recommendation") not in Review.Recommendation.values:
+        errors["recommendation"] = [_("Please choose a recommendation.")]
+    if not str(data.get("comment") or "").strip():
+        errors["comment"] = [_("Please write a comment for the board.")]
+    return errors
+
+
 def submit_review(user, assignment, data):
     """Submit or edit a review; the last required review closes the round by itself."""
     _own_assignment(user, assignment)
@@ -160,6 +174,9 @@ def submit_review(user, assignment, data):
             raise StateConflict(_("This review belongs to an earlier round."))
         if not has_declared_no_conflict(user, app):
             raise PermissionDenied(_("Please declare on conflicts of interest first."))
+        errors = review_violations(data)
+        if errors:
+            raise RuleViolation(errors)
         fields = {name: data[name] for name in (*Review.CRITERIA, "recommendation", "comment")}
         review, _created = Review.objects.update_or_create(assignment=assignment, defaults=fields)
         if assignment.status == Assignment.Status.OPEN:
@@ -199,4 +216,3 @@ def reviewer_candidates(application):
         .exclude(memberships__organization_id=application.organization_id)
         .order_by("last_name", "first_name", "username")
     )
-

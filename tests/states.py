@@ -73,7 +73,10 @@ def approved(amount=None, **kwargs):
     application = awaiting_decision(**kwargs)
     first, second = factories.board_member(), factories.board_member()
     decision = services.propose_decision(
-        first, application, "approve", amount=amount or application.requested_amount,
+        first,
+        application,
+        "approve",
+        amount=amount or application.requested_amount,
         conditions="Jährlicher Verwendungsnachweis.",
     )
     services.confirm_decision(second, decision)
@@ -86,3 +89,46 @@ def returned(**kwargs):
     coordinator = factories.coordinator()
     deadline = datetime.date.today() + datetime.timedelta(days=14)
     return services.return_for_revision(coordinator, application, "Bitte ergänzen.", deadline)
+
+
+def rejected(**kwargs):
+    application = awaiting_decision(**kwargs)
+    first, second = factories.board_member(), factories.board_member()
+    decision = services.propose_decision(
+        first, application, "reject", reasons="Die Finanzierung ist nicht gesichert."
+    )
+    services.confirm_decision(second, decision)
+    application.refresh_from_db()
+    return application
+
+
+def withdrawn(**kwargs):
+    application = submitted(**kwargs)
+    return services.withdraw(application.created_by, application, "Projekt verschoben.")
+
+
+def in_review_application(**kwargs):
+    """Like ``in_review`` but returns only the application."""
+    return in_review(**kwargs)[0]
+
+
+def with_reviewers_application(**kwargs):
+    """A submitted application with enough reviewers assigned to start the review."""
+    return with_reviewers(**kwargs)[0]
+
+
+# Every state by its name, reached through the services; each returns the application.
+REACH = {
+    "draft": draft,
+    "submitted": with_reviewers_application,
+    "returned": returned,
+    "in_review": in_review_application,
+    "awaiting_decision": awaiting_decision,
+    "approved": approved,
+    "rejected": rejected,
+    "withdrawn": withdrawn,
+}
+
+
+def reach(state, **kwargs):
+    return REACH[state](**kwargs)

@@ -1,0 +1,468 @@
+"""Django admin for applications and what belongs to them.
+
+The state, the transition log, versions, documents, decisions and letters are read-only here:
+the state changes only through the services (no django-fsm admin mixin, which would call the
+transition methods past them), and ``state`` is in no admin form (a protected FSMField in a form
+raises AttributeError). An operator may correct the applicant's fields of an application only
+while it is a draft or returned, with the same version check the applicant's form uses.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_fsm_log.admin import StateLogInline
+from django_fsm_log.models import StateLog
+
+from .models import (
+    EDITABLE_STATES,
+    Application,
+    ApplicationVersion,
+    ConflictDeclaration,
+    Decision,
+    DecisionLetter,
+    Document,
+    ReferenceCounter,
+    Reminder,
+)
+from .services import EDITABLE_FIELDS
+
+
+class ReadOnlyMixin:
+    """View only: no adding, changing or deleting (superusers included)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    related = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.related)
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+
+# ----- the application ------------------------------------------------------------------------
+
+
+class TransitionLogInline(ReadOnlyMixin, StateLogInline):
+    """django-fsm-log's inline, strictly view-only (its own allows 'change' of read-only rows)."""
+
+    verbose_name = _("transition")
+    verbose_name_plural = _("transition log")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+
+class VersionInline(ReadOnlyInline):
+    model = ApplicationVersion
+    fields = (
+        "number",
+        "submitted_by",
+        "submitted_at",
+        "declared_truthful",
+        "declared_de_minimis",
+        "declared_authorized",
+    )
+    related = ("submitted_by",)
+    show_change_link = True
+
+
+class DocumentInline(ReadOnlyInline):
+    model = Document
+    fields = ("kind", "original_name", "size", "sha256", "uploaded_by", "uploaded_at")
+    related = ("uploaded_by",)
+
+
+class ConflictDeclarationInline(ReadOnlyInline):
+    model = ConflictDeclaration
+    fields = ("user", "round", "has_conflict", "note", "declared_at")
+    related = ("user",)
+
+
+class DecisionInline(ReadOnlyInline):
+    model = Decision
+    fields = (
+        "outcome",
+        "status",
+        "amount",
+        "proposed_by",
+        "proposed_at",
+        "confirmed_by",
+        "confirmed_at",
+    )
+    related = ("proposed_by", "confirmed_by")
+    show_change_link = True
+
+
+class LetterInline(ReadOnlyInline):
+    model = DecisionLetter
+    fields = (
+        "number",
+        "status",
+        "language",
+        "sha256",
+        "created_at",
+        "rendered_at",
+        "sent_at",
+        "attempts",
+    )
+    show_change_link = True
+
+
+class ApplicationAdminForm(forms.ModelForm):
+    """The applicant's fields only (never ``state``), guarded by the edit version."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Application
+        fields = EDITABLE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        current = (
+            Application.objects.filter(pk=self.instance.pk).values_list("version", "state").first()
+        )
+        if current is None or current[1] not in EDITABLE_STATES:
+            raise ValidationError(_("The application can no longer be edited."))
+        if current[0] != cleaned.get("expected_version"):
+            raise ValidationError(
+                _("Someone else saved this application in the meantime. Please reload it.")
+            )
+        return cleaned
+
+
+BOOKKEEPING = (
+    "reference",
+    "state",
+    "programme",
+    "organization",
+    "created_by",
+    "version",
+    "submission_count",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "last_submitted_at",
+    "review_started_at",
+    "awaiting_since",
+    "return_reason",
+    "return_deadline",
+    "funding_share",
+    "own_contribution_share",
+    "severely_disabled_share",
+)
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    form = ApplicationAdminForm
+    list_display = ("reference", "title", "organization", "programme", "state", "updated_at")
+    list_display_links = ("reference", "title")
+    list_filter = ("state", "programme")
+    search_fields = ("reference", "title", "organization__name")
+    list_select_related = ("organization", "programme")
+    readonly_fields = BOOKKEEPING
+    inlines = (
+        TransitionLogInline,
+        VersionInline,
+        DocumentInline,
+        ConflictDeclarationInline,
+        DecisionInline,
+        LetterInline,
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "reference",
+                    "state",
+                    "programme",
+                    "organization",
+                    "created_by",
+                    "expected_version",
+                )
+            },
+        ),
+        (
+            _("Progress"),
+            {
+                "fields": (
+                    "version",
+                    "submission_count",
+                    "created_at",
+                    "updated_at",
+                    "submitted_at",
+                    "last_submitted_at",
+                    "review_started_at",
+                    "awaiting_since",
+                    "return_reason",
+                    "return_deadline",
+                )
+            },
+        ),
+        (
+            _("Project and investment"),
+            {"fields": ("title", "purpose", "cost_items", "eligible_costs", "planned_start")},
+        ),
+        (
+            _("Financing plan"),
+            {
+                "fields": (
+                    "requested_amount",
+                    "funding_share",
+                    "instrument",
+                    "loan_term_months",
+                    "interest_rate",
+                    "grace_period_months",
+                    "own_contribution",
+                    "own_contribution_share",
+                    "other_funding",
+                    "other_funders",
+                )
+            },
+        ),
+        (
+            _("Employment"),
+            {
+                "fields": (
+                    "staff_total",
+                    "staff_severely_disabled",
+                    "severely_disabled_share",
+                    "jobs_new",
+                    "jobs_secured",
+                )
+            },
+        ),
+        (_("Cooperation"), {"fields": ("cooperation_partner", "cooperation_description")}),
+        (_("De minimis aid"), {"fields": ("de_minimis_received", "de_minimis_details")}),
+    )
+
+    @admin.display(description=_("funding share (%)"))
+    def funding_share(self, obj):
+        return obj.funding_share
+
+    @admin.display(description=_("own contribution share (%)"))
+    def own_contribution_share(self, obj):
+        return obj.own_contribution_share
+
+    @admin.display(description=_("share of severely disabled staff (%)"))
+    def severely_disabled_share(self, obj):
+        return obj.severely_disabled_share
+
+    def has_add_permission(self, request):
+        return False  # applications are created by applicants, through the services
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.state not in EDITABLE_STATES:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        head, *rest = fieldsets
+        fields = tuple(name for name in head[1]["fields"] if name != "expected_version")
+        return ((head[0], {**head[1], "fields": fields}), *rest)
+
+    def save_model(self, request, obj, form, change):
+        """Write only the changed applicant fields, conditionally on the version and state."""
+        fields = [name for name in form.changed_data if name in EDITABLE_FIELDS]
+        if not fields:
+            return
+        updated = Application.objects.filter(
+            pk=obj.pk,
+            version=form.cleaned_data["expected_version"],
+            state__in=EDITABLE_STATES,
+        ).update(
+            **{name: getattr(obj, name) for name in fields},
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            messages.error(
+                request,
+                _("Someone else changed this application in the meantime; nothing was saved."),
+            )
+
+
+# ----- read-only records -------------------------------------------------------------------------
+
+
+@admin.register(ApplicationVersion)
+class ApplicationVersionAdmin(ReadOnlyAdmin):
+    list_display = ("application", "number", "submitted_by", "submitted_at")
+    list_select_related = ("application", "submitted_by")
+    search_fields = ("application__reference", "application__title")
+    fields = (
+        "application",
+        "number",
+        "submitted_by",
+        "submitted_at",
+        "declared_truthful",
+        "declared_de_minimis",
+        "declared_authorized",
+        "snapshot_pretty",
+    )
+
+    @admin.display(description=_("snapshot"))
+    def snapshot_pretty(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.snapshot, indent=2, ensure_ascii=False))
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ("original_name", "kind", "application", "size", "uploaded_at")
+    list_select_related = ("application",)
+    list_filter = ("kind",)
+    search_fields = ("application__reference", "original_name", "sha256")
+    fields = (
+        "application",
+        "kind",
+        "original_name",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    )
+
+
+@admin.register(ConflictDeclaration)
+class ConflictDeclarationAdmin(ReadOnlyAdmin):
+    list_display = ("application", "user", "round", "has_conflict", "declared_at")
+    list_select_related = ("application", "user")
+    list_filter = ("has_conflict",)
+    search_fields = ("application__reference", "user__username", "user__last_name")
+    fields = ("application", "user", "round", "has_conflict", "note", "declared_at")
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "application",
+        "outcome",
+        "status",
+        "amount",
+        "proposed_by",
+        "confirmed_by",
+        "proposed_at",
+    )
+    list_select_related = ("application", "proposed_by", "confirmed_by")
+    list_filter = ("outcome", "status")
+    search_fields = ("application__reference", "application__title")
+    fields = (
+        "application",
+        "application_version",
+        "outcome",
+        "status",
+        "amount",
+        "instrument",
+        "loan_term_months",
+        "interest_rate",
+        "grace_period_months",
+        "conditions",
+        "reasons",
+        "proposed_by",
+        "proposed_at",
+        "confirmed_by",
+        "confirmed_at",
+        "closing_note",
+    )
+
+
+@admin.register(DecisionLetter)
+class DecisionLetterAdmin(ReadOnlyAdmin):
+    """Letters are never served from a public URL: the file is named here, not linked."""
+
+    list_display = ("application", "number", "status", "language", "created_at", "sent_at")
+    list_select_related = ("application",)
+    list_filter = ("status", "language")
+    search_fields = ("application__reference", "sha256")
+    fields = (
+        "application",
+        "decision",
+        "number",
+        "status",
+        "language",
+        "file_name",
+        "sha256",
+        "created_at",
+        "claimed_at",
+        "rendered_at",
+        "sent_at",
+        "attempts",
+        "recipients",
+    )
+
+    @admin.display(description=_("file"))
+    def file_name(self, obj):
+        return obj.file.name or "-"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = ("key", "rule", "recipient", "created_at", "sent_at")
+    list_select_related = ("recipient",)
+    list_filter = ("rule",)
+    search_fields = ("key", "recipient__username")
+    fields = ("key", "rule", "recipient", "claim", "created_at", "sent_at")
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(ReadOnlyAdmin):
+    list_display = ("year", "last")
+    fields = ("year", "last")
+
+
+@admin.register(StateLog)
+class StateLogAdmin(ReadOnlyAdmin):
+    """The transition log of every application (django-fsm-log); never edited."""
+
+    list_display = ("timestamp", "object_id", "transition", "source_state", "state", "by")
+    list_select_related = ("by",)
+    list_filter = ("transition", "state")
+    search_fields = ("=object_id", "by__username", "description")
+    date_hierarchy = "timestamp"
+    fields = (
+        "timestamp",
+        "content_type",
+        "object_id",
+        "transition",
+        "source_state",
+        "state",
+        "by",
+        "description",
+    )

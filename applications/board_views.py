@@ -1,0 +1,218 @@
+"""The board's pages: the queue, the decision page, confirming and objecting to a proposal.
+
+Board members only (others: 403); an application the board may not see answers 404. A member
+who may not decide an application (separation of duties) reads it but cannot act (POST: 403).
+Refused forms are re-rendered with what the user typed: 400 invalid input, 422 a rule refused
+it, 409 the state no longer allows it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from funding import roles
+from funding.errors import RuleViolation, StateConflict
+from funding.web import add_violation
+from reviews import summary
+
+from . import rules, selectors, services
+from .board_forms import DecisionForm, ObjectionForm
+from .models import Decision, State
+
+PAGE_SIZE = 50
+
+
+def _require_board(user):
+    if not roles.is_board(user):
+        raise PermissionDenied(_("Only members of the board may open the board's pages."))
+
+
+def _require_decider(user, application):
+    if not rules.may_decide(user, application):
+        raise PermissionDenied(_("You may not decide this application."))
+
+
+@login_required
+def queue(request):
+    """Applications awaiting a decision with their review summary, the longest waiting first."""
+    user = request.user
+    _require_board(user)
+    rows = summary.board_queue(user=user)
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = summary.queue_size()  # counting the annotated rows would aggregate them
+    page = paginator.get_page(request.GET.get("page"))
+    now = timezone.now()
+    own_organizations = roles.organization_ids(user)
+    for row in page:
+        row.waiting_days = (now - row.awaiting_since).days if row.awaiting_since else None
+        row.recommendations = summary.recommendation_counts(row)
+        row.may_decide = not (row.user_reviewed or row.organization_id in own_organizations)
+        row.own_proposal = row.has_open_proposal and row.proposer_id == user.pk
+        row.proposal_outcome_label = (
+            Decision.Outcome(row.proposal_outcome).label if row.proposal_outcome else ""
+        )
+    context = {"page": page, "max_total": summary.MAX_TOTAL}
+    return render(request, "board/queue.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def decide(request, pk):
+    """The application's facts, its reviews, the budget and the decision (or the proposal)."""
+    user = request.user
+    _require_board(user)
+    application = selectors.get_visible_application(user, pk)
+    if request.method != "POST":
+        return _render_decide(request, application)
+    _require_decider(user, application)
+    form = DecisionForm(request.POST, application=application)
+    if not form.is_valid():
+        return _render_decide(request, application, form=form, status=400)
+    try:
+        if application.decisions.filter(status=Decision.Status.OPEN).exists():
+            raise StateConflict(_("A decision has already been proposed for this application."))
+        decision = services.propose_decision(
+            user, application, form.cleaned_data["outcome"], **form.service_arguments()
+        )
+    except RuleViolation as violation:
+        add_violation(form, violation)
+        return _render_decide(request, application, form=form, status=422)
+    except StateConflict as conflict:
+        form.add_error(None, conflict.message)
+        application.refresh_from_db()
+        return _render_decide(request, application, form=form, status=409)
+    if decision.status == Decision.Status.CONFIRMED:
+        messages.success(request, _decided_message(decision))
+    else:
+        messages.success(
+            request, _("Your proposal has been recorded. A second board member must confirm it.")
+        )
+    return redirect("board-decide", pk=application.pk)
+
+
+@login_required
+@require_POST
+def confirm(request, pk):
+    """A second board member confirms an open proposal: the decision takes effect."""
+    user = request.user
+    _require_board(user)
+    decision = _visible_decision(user, pk)
+    application = decision.application
+    _require_decider(user, application)
+    try:
+        decision = services.confirm_decision(user, decision)
+    except StateConflict as conflict:
+        application.refresh_from_db()
+        return _render_decide(request, application, problems=[conflict.message], status=409)
+    except RuleViolation as violation:
+        return _render_decide(request, application, problems=violation.messages, status=422)
+    messages.success(request, _decided_message(decision))
+    return redirect("board-decide", pk=application.pk)
+
+
+@login_required
+@require_POST
+def object_to(request, pk):
+    """A second board member objects to an open proposal (with a note): the proposal closes."""
+    user = request.user
+    _require_board(user)
+    decision = _visible_decision(user, pk)
+    application = decision.application
+    _require_decider(user, application)
+    form = ObjectionForm(request.POST)
+    if not form.is_valid():
+        return _render_decide(request, application, objection_form=form, status=400)
+    try:
+        services.object_to_decision(user, decision, form.cleaned_data["note"])
+    except RuleViolation as violation:
+        add_violation(form, violation)
+        return _render_decide(request, application, objection_form=form, status=422)
+    except StateConflict as conflict:
+        application.refresh_from_db()
+        return _render_decide(request, application, problems=[conflict.message], status=409)
+    messages.success(
+        request,
+        _("Your objection has been recorded. The proposal is closed; a new one can be made."),
+    )
+    return redirect("board-decide", pk=application.pk)
+
+
+def _visible_decision(user, pk):
+    """A decision of an application the user may see (else 404)."""
+    decisions = Decision.objects.filter(
+        application__in=selectors.visible_applications(user)
+    ).select_related("application__programme", "application__organization", "proposed_by")
+    return get_object_or_404(decisions, pk=pk)
+
+
+def _decided_message(decision):
+    if decision.outcome == Decision.Outcome.APPROVE:
+        return _("The application has been approved. The decision letter is being produced.")
+    return _("The application has been rejected. The decision letter is being produced.")
+
+
+def _read_only_reason(user, application):
+    if rules.is_member(user, application):
+        return _(
+            "You belong to the applicant organisation and therefore cannot decide on this "
+            "application."
+        )
+    if rules.has_been_reviewer(user, application):
+        return _(
+            "You were asked to review this application and therefore cannot decide on it "
+            "(separation of duties)."
+        )
+    return ""
+
+
+def _render_decide(request, application, form=None, objection_form=None, problems=(), status=200):
+    user = request.user
+    may_decide = rules.may_decide(user, application)
+    awaiting = application.state == State.AWAITING_DECISION
+    decisions = list(application.decisions.select_related("proposed_by", "confirmed_by"))
+    open_proposal = next((d for d in decisions if d.status == Decision.Status.OPEN), None)
+    confirmed = next((d for d in decisions if d.status == Decision.Status.CONFIRMED), None)
+    closed = [d for d in decisions if d.status in (Decision.Status.OBJECTED, Decision.Status.VOID)]
+    own_proposal = open_proposal is not None and open_proposal.proposed_by_id == user.pk
+    can_act = awaiting and may_decide
+    if form is None and can_act and open_proposal is None:
+        form = DecisionForm(application=application)
+    if objection_form is None and can_act and open_proposal is not None and not own_proposal:
+        objection_form = ObjectionForm()
+    programme = application.programme
+    committed = services.committed_budget(programme)
+    reserved = services.reserved_budget(programme)
+    context = {
+        "application": application,
+        "summary": summary.summary_for(application),
+        "awaiting": awaiting,
+        "may_decide": may_decide,
+        "read_only_reason": "" if may_decide else _read_only_reason(user, application),
+        "open_proposal": open_proposal,
+        "own_proposal": own_proposal,
+        "confirmed": confirmed,
+        "closed_proposals": closed,
+        "form": form,
+        "objection_form": objection_form,
+        "problems": problems,
+        "may_return": can_act and services.may_transition(application.return_for_revision, user),
+        "budget": {
+            "total": programme.budget,
+            "committed": committed,
+            "remaining": programme.budget - committed,
+            "reserved": reserved,
+        },
+        "de_minimis_headroom": programme.de_minimis_ceiling - application.de_minimis_received,
+        "four_eyes": programme.four_eyes,
+        "waiting_days": (
+            (timezone.now() - application.awaiting_since).days
+            if awaiting and application.awaiting_since
+            else None
+        ),
+    }
+    return render(request, "board/decide.html", context, status=status)

@@ -1,0 +1,185 @@
+"""The Django admin: every model opens; application state and records stay read-only."""
+
+import io
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+from django_fsm_log.models import StateLog
+
+from applications.models import Application, Reminder, State
+from funding.models import DocumentKind, Programme
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    Reminder.objects.create(
+        key="review_due:1:1:2026-01-01",
+        rule="review_due",
+        recipient=get_user_model().objects.get(username="gutachter1"),
+        claim="00000000-0000-0000-0000-000000000000",
+    )
+
+
+@pytest.fixture
+def superuser_client(client, demo):
+    client.force_login(get_user_model().objects.get(username="admin"))
+    return client
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def form_data(response):
+    """The POST body the admin change form would send, as rendered."""
+    data = {}
+    form = response.context["adminform"].form
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        if value is True:
+            data[name] = "on"
+        elif isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        else:
+            data[name] = str(value)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[f"{management.prefix}-{name}"] = management[name].value()
+        for subform in formset.forms:
+            for name in subform.fields:
+                value = subform[name].value()
+                if value not in (None, False):
+                    data[subform.add_prefix(name)] = "on" if value is True else str(value)
+    return data
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
+def test_every_registered_model_opens(superuser_client, model):
+    response = superuser_client.get(url(model, "changelist"))
+    assert response.status_code == 200
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, f"the demo has no {model._meta.label} to open"
+    response = superuser_client.get(url(model, "change", obj.pk))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
+def test_every_changelist_searches(superuser_client, model):
+    response = superuser_client.get(url(model, "changelist"), {"q": "RK-2026 x"})
+    assert response.status_code == 200
+
+
+def test_application_list_filters(superuser_client):
+    response = superuser_client.get(url(Application, "changelist"), {"state": State.APPROVED})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == list(
+        Application.objects.filter(state=State.APPROVED)
+    )
+
+
+@pytest.mark.parametrize("state", [State.DRAFT, State.APPROVED])
+def test_application_page_shows_the_state_read_only(superuser_client, state):
+    application = Application.objects.filter(state=state).first()
+    response = superuser_client.get(url(Application, "change", application.pk))
+    assert response.status_code == 200
+    assert "state" not in response.context["adminform"].form.fields
+    html = response.content.decode()
+    assert 'name="state"' not in html
+    with translation.override("de"):
+        assert str(State(state).label) in html
+
+
+def test_decided_application_is_view_only(superuser_client):
+    application = Application.objects.get(state=State.APPROVED)
+    response = superuser_client.get(url(Application, "change", application.pk))
+    assert not response.context["has_change_permission"]
+    response = superuser_client.post(
+        url(Application, "change", application.pk), {"state": State.DRAFT, "title": "x"}
+    )
+    assert response.status_code == 403
+    application.refresh_from_db()
+    assert application.state == State.APPROVED
+    assert application.title != "x"
+
+
+def test_posting_the_change_form_cannot_change_the_state(superuser_client):
+    application = Application.objects.get(state=State.DRAFT)
+    logged = StateLog.objects.count()
+    change = url(Application, "change", application.pk)
+    data = form_data(superuser_client.get(change))
+    data.update(state=State.APPROVED, title="Foodtruck mit Lastenrad-Anhänger")
+
+    response = superuser_client.post(change, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    application.refresh_from_db()
+    assert application.state == State.DRAFT
+    assert application.title == "Foodtruck mit Lastenrad-Anhänger"
+    assert application.version == 3  # created (1), filled in (2), corrected in the admin (3)
+    assert StateLog.objects.count() == logged
+
+
+def test_stale_admin_edit_is_refused(superuser_client):
+    application = Application.objects.get(state=State.DRAFT)
+    change = url(Application, "change", application.pk)
+    data = form_data(superuser_client.get(change))
+    Application.objects.filter(pk=application.pk).update(version=application.version + 1)
+    data["title"] = "Überschrieben"
+
+    response = superuser_client.post(change, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()
+    application.refresh_from_db()
+    assert application.title != "Überschrieben"
+
+
+def test_programme_required_documents_are_checkboxes(superuser_client):
+    programme = Programme.objects.get()
+    change = url(Programme, "change", programme.pk)
+    response = superuser_client.get(change)
+    html = response.content.decode()
+    assert html.count('type="checkbox" name="required_documents"') == len(DocumentKind.values)
+    data = form_data(response)
+    data["required_documents"] = [DocumentKind.FINANCING_PLAN, DocumentKind.BUSINESS_PLAN]
+
+    response = superuser_client.post(change, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    programme.refresh_from_db()
+    assert programme.required_documents == [DocumentKind.BUSINESS_PLAN, DocumentKind.FINANCING_PLAN]
+
+
+def test_records_cannot_be_added_or_deleted(superuser_client):
+    from applications.models import ApplicationVersion, Decision, DecisionLetter
+    from reviews.models import Assignment, Review
+
+    for model in (Application, ApplicationVersion, Decision, DecisionLetter, Assignment, Review):
+        assert superuser_client.get(url(model, "add")).status_code == 403
+        obj = model._default_manager.first()
+        assert superuser_client.get(url(model, "delete", obj.pk)).status_code == 403
+
+
+def test_new_programme_starts_with_the_default_documents(superuser_client):
+    response = superuser_client.get(url(Programme, "add"))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert list(form["required_documents"].value()) == [
+        DocumentKind.BUSINESS_PLAN,
+        DocumentKind.FINANCING_PLAN,
+        DocumentKind.REGISTER_EXTRACT,
+        DocumentKind.RECOGNITION,
+        DocumentKind.COOPERATION_AGREEMENT,
+    ]
