@@ -1,0 +1,110 @@
+"""A real Celery worker *process* against Redis and the test database (committed data).
+
+The application goes from draft to approved through the services; the worker renders the
+decision letter and mails it. Needs PostgreSQL and Redis (under CI a missing one fails).
+"""
+
+import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from django.conf import settings
+from django.db import connection
+from pypdf import PdfReader
+
+from applications.models import DecisionLetter, State
+from tests import states
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+MM = 72 / 25.4
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def database_url():
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(media_root, tmp_path):
+    """One worker process, pointed at the test database, the test media and a mail folder."""
+    mail_dir = tmp_path / "mail"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "MEDIA_ROOT": str(media_root),
+        "EMAIL_URL": f"filemail:///{mail_dir}",  # django-environ drops one slash,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "funding", "worker", "--pool=solo",
+        "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=log)
+    try:
+        yield mail_dir
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.seek(0)
+        print(log.read())  # shown by pytest when the test fails
+        log.close()
+
+
+def wait_for(predicate, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_worker_renders_and_mails_the_decision_letter(worker):
+    application = states.approved(amount=None)
+    assert application.state == State.APPROVED
+    letter = application.letters.get()
+
+    def sent():
+        letter.refresh_from_db()
+        return letter.status == DecisionLetter.Status.SENT
+
+    assert wait_for(sent), f"letter still {letter.status}"
+
+    content = letter.file.read()
+    letter.file.close()
+    assert content.startswith(b"%PDF")
+    page = PdfReader(io.BytesIO(content)).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+
+    organization = application.organization
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        first = pdf.pages[0]
+        text = first.extract_text()
+        assert application.reference in text
+        assert organization.name in text
+        window = first.within_bbox((20 * MM, 45 * MM, 105 * MM, 90 * MM))
+        window_text = window.extract_text()
+    for line in organization.address_lines():
+        assert line in window_text
+
+    mails = list(worker.glob("*.log"))
+    assert mails, "no mail written"
+    letter_mails = [p.read_text() for p in mails if application.reference in p.read_text()]
+    assert any(organization.contact_email in mail for mail in letter_mails)
