@@ -128,6 +128,20 @@ DEFAULT_FROM_EMAIL = env(
 )
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# The sender printed on decision letters (the coordination office of the fund).
+LETTER_SENDER = {
+    key: value
+    for key, value in {
+        "name": env("LETTER_SENDER_NAME", default=""),
+        "unit": env("LETTER_SENDER_UNIT", default=""),
+        "address": env("LETTER_SENDER_ADDRESS", default=""),
+        "contact": env("LETTER_SENDER_CONTACT", default=""),
+        "email": env("LETTER_SENDER_EMAIL", default=""),
+        "phone": env("LETTER_SENDER_PHONE", default=""),
+    }.items()
+    if value
+}
+
 # Celery: Redis when REDIS_URL is set, else Celery's filesystem transport in var/broker.
 REDIS_URL = env("REDIS_URL", default="")
 BROKER_DIR = Path(env("BROKER_DIR", default=str(VAR_DIR / "broker")))

@@ -1,0 +1,137 @@
+"""``python -m benchmarks``: set up a database, seed it, measure, print one JSON line.
+
+Database: a fresh SQLite file in a temporary folder, or ``BENCH_DATABASE_URL`` (PostgreSQL: the
+database named there is dropped and created, and dropped again at the end; its name must
+contain ``bench``). ``BENCH_REMINDERS_MAX`` (default 100000) caps the reminder sweep's size;
+the 100,000 step is skipped when the run has already taken longer than ``BENCH_BUDGET_S``
+(default 200) seconds.
+"""
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+START = time.perf_counter()
+
+
+def configure(tmp):
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="benchmarks.settings",
+        DATABASE_URL=url,
+        MEDIA_ROOT=f"{tmp}/media",
+        BROKER_DIR=f"{tmp}/broker",
+        EMAIL_URL="memorymail://",
+        CELERY_TASK_ALWAYS_EAGER="true",
+        DEBUG="false",
+        ALLOWED_HOSTS="testserver,localhost,127.0.0.1",
+    )
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    return url
+
+
+def postgres_admin(url):
+    """(maintenance URL, database name) of a PostgreSQL URL, else None."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        return None
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"Refusing to drop and create {name!r}: its name must contain 'bench'.")
+    return urlunsplit(parts._replace(path="/postgres")), name
+
+
+def recreate_postgres(url, create=True):
+    import psycopg
+    from psycopg import sql
+
+    admin, name = postgres_admin(url)
+    database = sql.Identifier(name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+        if create:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
+
+
+def elapsed():
+    return time.perf_counter() - START
+
+
+def run():
+    from django.core.management import call_command
+    from django.db import connection
+
+    from . import cases, data
+    from .measure import log
+
+    log(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
+    call_command("migrate", verbosity=0, interactive=False)
+    w = data.world()
+    result = {"database": connection.vendor}
+    list_selector, list_page, board_page = {}, {}, {}
+    total = 0
+    for size in (10, 1_000, 10_000):
+        data.add_applications(w, size - total)
+        total = size
+        data.analyze()
+        log(f"[{elapsed():5.1f} s] {size} applications: list selector, list page, board queue")
+        list_selector[str(size)] = cases.list_selector(w)
+        list_page[str(size)] = cases.page(w.coordinator, "application-list")
+        board_page[str(size)] = cases.page(w.board[0], "board-queue")
+        log(f"  selector {list_selector[str(size)]}")
+        log(f"  list page {list_page[str(size)]}")
+        log(f"  board queue {board_page[str(size)]}")
+    result.update(list_selector=list_selector, list_page=list_page, board_queue_page=board_page)
+
+    log(f"[{elapsed():5.1f} s] transitions")
+    result["transitions_per_second"], result["transitions"] = cases.transitions(w)
+
+    log(f"[{elapsed():5.1f} s] decision letter")
+    result["letter"] = cases.letter(w)
+    log(f"  {result['letter']}")
+
+    sweeps = {}
+    biggest = int(os.environ.get("BENCH_REMINDERS_MAX", "100000"))
+    budget = float(os.environ.get("BENCH_BUDGET_S", "200"))
+    for size in (10_000, 100_000):
+        if size > biggest:
+            continue
+        if size > 10_000 and elapsed() > budget:
+            log(f"  skipping the {size} sweep: {elapsed():.0f} s spent (budget {budget:.0f} s)")
+            continue
+        log(f"[{elapsed():5.1f} s] reminder sweep, {size} open assignments")
+        sweeps[str(size)] = cases.reminder_sweep(w, size)
+        log(f"  {sweeps[str(size)]}")
+    result["reminder_sweep"] = sweeps
+    return result
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="risikokapital-bench-")
+    url = configure(tmp)
+    postgres = postgres_admin(url) is not None
+    try:
+        if postgres:
+            recreate_postgres(url)
+        import django
+
+        django.setup()
+        result = run()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if postgres:
+            recreate_postgres(url, create=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+    result["wall_s"] = round(elapsed(), 1)
+    print(f"Done in {result['wall_s']} s", file=sys.stderr)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""The measurements. Each returns a JSON-ready dict."""
+
+import datetime
+import re
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from applications import letters, selectors, services
+from applications.models import Application, Reminder, State
+from reviews.models import Assignment
+from reviews.reminders import send_reminders
+
+from . import data
+from .measure import elapsed_s, log, median_ms, queries, ratio
+
+PAGE_SIZE = 50
+TBODY = re.compile(rb"<tbody>(.*?)</tbody>", re.S)
+
+
+def fresh(user):
+    """The user without the role caches funding.roles keeps on it (as on a new request)."""
+    for name in ("_group_names", "_organization_ids"):
+        user.__dict__.pop(name, None)
+    return user
+
+
+# ----- 1. the coordinator's list selector vs raw SQL ------------------------------------------
+
+
+def list_selector(w):
+    user = get_user_model().objects.get(pk=w.coordinator.pk)
+
+    def first_page():
+        rows = list(selectors.application_list(fresh(user))[:PAGE_SIZE])
+        return [(a.reference, a.programme.name, a.organization.name) for a in rows]
+
+    def first_page_roles_known():
+        rows = list(selectors.application_list(user)[:PAGE_SIZE])
+        return [(a.reference, a.programme.name, a.organization.name) for a in rows]
+
+    sql, params = selectors.application_list(user)[:PAGE_SIZE].query.sql_with_params()
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    count, rows = queries(first_page)
+    raw_rows = raw()
+    assert len(rows) == len(raw_rows), (len(rows), len(raw_rows))
+    ms = median_ms(first_page, repeat=9)
+    rows_ms = median_ms(first_page_roles_known, repeat=9)
+    raw_ms = median_ms(raw, repeat=9)
+    return {
+        "rows": len(rows),
+        "queries": count,
+        "ms": ms,
+        "raw_ms": raw_ms,
+        "ratio": ratio(ms, raw_ms),
+        "rows_ms": rows_ms,
+        "rows_ratio": ratio(rows_ms, raw_ms),
+    }
+
+
+# ----- 2. pages through the test client --------------------------------------------------------
+
+
+def page(user, url_name):
+    client = Client()
+    client.force_login(user)
+    url = reverse(url_name)
+
+    def get():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.content
+
+    count, html = queries(get)
+    body = TBODY.search(html)
+    rows = body.group(1).count(b"<tr>") if body else 0
+    ms = median_ms(get, repeat=5)
+    return {
+        "rows": rows,
+        "queries": count,
+        "ms": ms,
+        "bytes": len(html),
+        "bytes_per_row": round(len(html) / rows) if rows else None,
+        "row_html_bytes": round(len(body.group(1)) / rows) if rows else None,
+    }
+
+
+# ----- 3. transitions per second --------------------------------------------------------------
+
+
+def transitions(w, n=300):
+    drafts = data.add_applications(w, n, states=[State.DRAFT])
+    submitted = data.add_applications(w, n, states=[State.SUBMITTED])
+    drafts = list(Application.objects.filter(pk__in=[a.pk for a in drafts]))
+    submitted = list(Application.objects.filter(pk__in=[a.pk for a in submitted]))
+    deadline = timezone.localdate() + datetime.timedelta(days=14)
+    results = {}
+
+    def withdraw_all():
+        for app in drafts:
+            # add_applications spreads over organisations: act as each one's applicant
+            services.withdraw(w.applicants[app.organization_id], app, "Projekt verschoben.")
+
+    def return_all():
+        for app in submitted:
+            services.return_for_revision(w.coordinator, app, "Bitte ergänzen.", deadline)
+
+    for name, func in (("withdraw", withdraw_all), ("return_for_revision", return_all)):
+        seconds, _ = elapsed_s(func)
+        results[name] = {"n": n, "s": round(seconds, 3), "per_second": round(n / seconds, 1)}
+        log(f"  {name}: {n} in {seconds:.2f} s")
+    mail.outbox = []
+    total = sum(r["s"] for r in results.values())
+    return round(2 * n / total, 1), results
+
+
+# ----- 4. the decision letter vs bare WeasyPrint pages -----------------------------------------
+
+BARE = "<html><head><style>@page{size:A4}</style></head><body><p>x</p></body></html>"
+FONT_FACES = """
+@font-face { font-family: "Letter Sans"; src: url("fonts/LiberationSans-Regular.ttf"); }
+@font-face { font-family: "Letter Sans"; font-weight: bold;
+             src: url("fonts/LiberationSans-Bold.ttf"); }
+@page { size: A4 }
+html { font-family: "Letter Sans" }
+"""
+
+
+def letter(w):
+    row = data.approved_letter(w)
+    row = letters.load_letter(row.pk)
+    base_url = letters.LETTERS_DIR.resolve().as_uri() + "/"
+    font_config = FontConfiguration()
+    fonts = CSS(
+        string=FONT_FACES,
+        base_url=base_url,
+        url_fetcher=letters.LetterURLFetcher(),
+        font_config=font_config,
+    )
+
+    def bare():
+        return HTML(string=BARE).write_pdf()
+
+    def bare_pdfa():
+        document = HTML(
+            string='<html lang="de"><body><p>x</p></body></html>',
+            base_url=base_url,
+            url_fetcher=letters.LetterURLFetcher(),
+        )
+        return document.write_pdf(
+            pdf_variant=letters.PDF_VARIANT, stylesheets=[fonts], font_config=font_config
+        )
+
+    pdf = letters.render_letter_pdf(row)
+    ms = median_ms(lambda: letters.render_letter_pdf(row), repeat=7)
+    bare_ms = median_ms(bare, repeat=7)
+    bare_pdfa_ms = median_ms(bare_pdfa, repeat=7)
+    return {
+        "ms": ms,
+        "bare_ms": bare_ms,
+        "ratio": ratio(ms, bare_ms),
+        "bare_pdfa_ms": bare_pdfa_ms,
+        "ratio_pdfa": ratio(ms, bare_pdfa_ms),
+        "pdf_bytes": len(pdf),
+    }
+
+
+# ----- 5. the reminder sweep ---------------------------------------------------------------------
+
+
+def sweep_time():
+    """Today 10:00 in Europe/Berlin: inside the sending hours."""
+    today = timezone.localdate()
+    return datetime.datetime.combine(today, datetime.time(10), ZoneInfo("Europe/Berlin"))
+
+
+def open_assignments():
+    return Assignment.objects.filter(
+        status=Assignment.Status.OPEN, application__state=State.IN_REVIEW
+    ).count()
+
+
+def top_up_open_assignments(w, target):
+    """Add in_review applications (two open assignments each) until ``target`` is reached."""
+    missing = target - open_assignments()
+    if missing > 0:
+        data.add_applications(w, (missing + 1) // 2, states=[State.IN_REVIEW])
+    data.analyze()
+    return open_assignments()
+
+
+def reminder_sweep(w, target, real=True):
+    Reminder.objects.all().delete()
+    total = top_up_open_assignments(w, target)
+    now = sweep_time()
+    count, keys = queries(lambda: send_reminders(now=now, dry_run=True))
+    dry_ms = median_ms(lambda: send_reminders(now=now, dry_run=True), repeat=5)
+    result = {
+        "open_assignments": total,
+        "due": len(keys),
+        "dry_run_queries": count,
+        "dry_run_ms": dry_ms,
+    }
+    if real:
+        mail.outbox = []
+        counter = _Counter()
+        with connection.execute_wrapper(counter):
+            seconds, sent = elapsed_s(lambda: send_reminders(now=now))
+        result.update(
+            sweep_ms=round(seconds * 1000, 1),
+            sweep_queries=counter.n,
+            sent=len(sent),
+            mails=len(mail.outbox),
+        )
+        mail.outbox = []
+    return result
+
+
+class _Counter:
+    """Counts queries without keeping their SQL (a bulk insert of 70,000 rows is long)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)

@@ -1,0 +1,280 @@
+"""Benchmark data, written with ``bulk_create`` (reaching states through the services would
+take minutes). States are set at construction, which ``FSMField(protected=True)`` allows."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.utils import timezone
+
+from applications.models import (
+    Application,
+    ApplicationVersion,
+    ConflictDeclaration,
+    Decision,
+    DecisionLetter,
+    State,
+)
+from funding.models import Membership, Organization, Programme
+from reviews.models import Assignment, Review
+
+STATES = [state.value for state in State]
+SUBMITTED_STATES = set(STATES) - {State.DRAFT}
+ORGANIZATIONS = 50
+REVIEWERS = 20
+BATCH = 1000
+
+
+@dataclass
+class World:
+    """The fixed cast (programmes, organisations, users) and a serial for references."""
+
+    programmes: list
+    organizations: list
+    applicants: dict  # organisation id -> user
+    coordinator: object
+    board: list
+    reviewers: list
+    serial: int = 0
+    awaiting: list = field(default_factory=list)
+
+
+def users(names, group=None):
+    User = get_user_model()
+    rows = User.objects.bulk_create(
+        [
+            User(
+                username=name,
+                email=f"{name}@example.org",
+                first_name=name.capitalize(),
+                last_name="Bench",
+                password="!",
+            )
+            for name in names
+        ]
+    )
+    if group:
+        Group.objects.get(name=group).user_set.add(*rows)
+    return rows
+
+
+def world():
+    programmes = [
+        Programme.objects.create(
+            name=f"Risikokapitalfonds {n}",
+            budget=Decimal("100000000"),
+            max_amount=Decimal("150000"),
+            opens_on=datetime.date(2020, 1, 1),
+        )
+        for n in (1, 2)
+    ]
+    organizations = Organization.objects.bulk_create(
+        [
+            Organization(
+                name=f"Inklusionsbetrieb {n:02d} gGmbH",
+                legal_form=Organization.LegalForm.GGMBH,
+                register_number=f"HRB {1000 + n}",
+                non_profit=True,
+                representative="Maria Beispiel",
+                address=f"Inklusionsbetrieb {n:02d} gGmbH\nWerkstraße {n}\n50667 Köln",
+                contact_email=f"kontakt{n}@example.org",
+                iban="DE89370400440532013000",
+            )
+            for n in range(ORGANIZATIONS)
+        ]
+    )
+    applicants = users([f"applicant{n:02d}" for n in range(ORGANIZATIONS)])
+    Membership.objects.bulk_create(
+        [Membership(user=u, organization=o) for u, o in zip(applicants, organizations, strict=True)]
+    )
+    return World(
+        programmes=programmes,
+        organizations=organizations,
+        applicants={o.pk: u for u, o in zip(applicants, organizations, strict=True)},
+        coordinator=users(["coordinator"], "coordinators")[0],
+        board=users(["board1", "board2"], "board"),
+        reviewers=users([f"reviewer{n:02d}" for n in range(REVIEWERS)], "reviewers"),
+    )
+
+
+def application(w, state, now, index):
+    """An unsaved application of ``state`` with plausible figures and timestamps."""
+    w.serial += 1
+    organization = w.organizations[index % len(w.organizations)]
+    submitted = state in SUBMITTED_STATES
+    return Application(
+        programme=w.programmes[index % len(w.programmes)],
+        organization=organization,
+        created_by=w.applicants[organization.pk],
+        reference=f"RK-B-{w.serial:07d}" if submitted else None,
+        state=state,
+        submission_count=1 if submitted else 0,
+        submitted_at=now if submitted else None,
+        last_submitted_at=now if submitted else None,
+        review_started_at=now if state in (State.IN_REVIEW, State.AWAITING_DECISION) else None,
+        awaiting_since=now - datetime.timedelta(days=index % 60)
+        if state == State.AWAITING_DECISION
+        else None,
+        title=f"Neue Großküche für den Standort {w.serial}",
+        purpose="Ausbau der Großküche für die Mittagsversorgung von Betrieben der Region.",
+        cost_items="Kombidämpfer 40.000 €\nSpülstraße 35.000 €\nUmbau 25.000 €",
+        eligible_costs=Decimal("100000.00"),
+        planned_start=datetime.date(2027, 3, 1),
+        requested_amount=Decimal(40000 + (index % 20) * 1000),
+        instrument="loan",
+        loan_term_months=84,
+        interest_rate=Decimal("1.50"),
+        grace_period_months=12,
+        own_contribution=Decimal("25000.00"),
+        other_funding=Decimal("15000.00"),
+        staff_total=20,
+        staff_severely_disabled=8,
+        jobs_new=2,
+        jobs_secured=2,
+        cooperation_partner="Stadtwerke Musterstadt GmbH",
+        cooperation_description="Kantinenbetrieb für die Belegschaft des Partners.",
+        de_minimis_received=Decimal("10000.00"),
+    )
+
+
+def add_applications(w, count, states=STATES):
+    """``count`` applications cycling through ``states``; the review data they need."""
+    now = timezone.now()
+    start = w.serial
+    rows = [application(w, states[i % len(states)], now, start + i) for i in range(count)]
+    rows = Application.objects.bulk_create(rows, batch_size=BATCH)
+    awaiting = [a for a in rows if a.state == State.AWAITING_DECISION]
+    in_review = [a for a in rows if a.state == State.IN_REVIEW]
+    add_review_round(w, awaiting, now)
+    add_open_assignments(w, in_review, now)
+    w.awaiting.extend(awaiting)
+    return rows
+
+
+def versions(applications, now):
+    return ApplicationVersion.objects.bulk_create(
+        [
+            ApplicationVersion(
+                application=a,
+                number=1,
+                snapshot={"title": a.title},
+                submitted_by=a.created_by,
+                submitted_at=now,
+                declared_truthful=True,
+                declared_de_minimis=True,
+                declared_authorized=True,
+            )
+            for a in applications
+        ],
+        batch_size=BATCH,
+    )
+
+
+def two_reviewers(w, index):
+    return w.reviewers[index % REVIEWERS], w.reviewers[(index + 1) % REVIEWERS]
+
+
+def add_review_round(w, applications, now):
+    """Two done assignments with reviews per application; every third has an open proposal."""
+    if not applications:
+        return
+    assignments, declarations = [], []
+    for a in applications:
+        for reviewer in two_reviewers(w, a.pk):
+            assignments.append(
+                Assignment(
+                    application=a,
+                    reviewer=reviewer,
+                    round=1,
+                    status=Assignment.Status.DONE,
+                    assigned_by=w.coordinator,
+                    due_on=now.date(),
+                )
+            )
+            declarations.append(
+                ConflictDeclaration(application=a, user=reviewer, round=1, has_conflict=False)
+            )
+    assignments = Assignment.objects.bulk_create(assignments, batch_size=BATCH)
+    ConflictDeclaration.objects.bulk_create(declarations, batch_size=BATCH)
+    recommendations = list(Review.Recommendation.values)
+    Review.objects.bulk_create(
+        [
+            Review(
+                assignment=assignment,
+                **{name: 1 + (i + k) % 5 for k, name in enumerate(Review.CRITERIA)},
+                recommendation=recommendations[i % len(recommendations)],
+                comment="Tragfähiges Konzept mit nachvollziehbarem Finanzierungsplan.",
+            )
+            for i, assignment in enumerate(assignments)
+        ],
+        batch_size=BATCH,
+    )
+    proposed = applications[::3]
+    Decision.objects.bulk_create(
+        [
+            Decision(
+                application=a,
+                application_version=version,
+                outcome=Decision.Outcome.APPROVE,
+                amount=a.requested_amount,
+                instrument=a.instrument,
+                proposed_by=w.board[1],
+            )
+            for a, version in zip(proposed, versions(proposed, now), strict=True)
+        ],
+        batch_size=BATCH,
+    )
+
+
+def add_open_assignments(w, applications, now, spread=(-20, 10)):
+    """Two open assignments per application, due dates spread from 20 days ago to in 10 days."""
+    low, high = spread
+    today = timezone.localdate(now)
+    rows = [
+        Assignment(
+            application=a,
+            reviewer=reviewer,
+            round=1,
+            status=Assignment.Status.OPEN,
+            assigned_by=w.coordinator,
+            due_on=today + datetime.timedelta(days=low + (a.pk + k) % (high - low + 1)),
+        )
+        for a in applications
+        for k, reviewer in enumerate(two_reviewers(w, a.pk))
+    ]
+    Assignment.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def approved_letter(w):
+    """An approved application with its confirmed decision and a pending letter row."""
+    now = timezone.now()
+    app = application(w, State.APPROVED, now, 0)
+    app.save()
+    version = versions([app], now)[0]
+    decision = Decision.objects.create(
+        application=app,
+        application_version=version,
+        outcome=Decision.Outcome.APPROVE,
+        status=Decision.Status.CONFIRMED,
+        amount=app.requested_amount,
+        instrument=app.instrument,
+        loan_term_months=app.loan_term_months,
+        interest_rate=app.interest_rate,
+        grace_period_months=app.grace_period_months,
+        conditions="Jährlicher Verwendungsnachweis bis zum 31. März des Folgejahres.",
+        proposed_by=w.board[0],
+        confirmed_by=w.board[1],
+        confirmed_at=now,
+    )
+    return DecisionLetter.objects.create(application=app, decision=decision, number=1)
+
+
+def analyze():
+    """Planner statistics on PostgreSQL (autovacuum would gather them on a live system)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
