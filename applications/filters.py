@@ -1,4 +1,4 @@
-"""The list filters (django-filter): state, programme, and a search over reference, title, company."""
+"""The list filters (django-filter): state, programme, and a search (reference, title, company)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _

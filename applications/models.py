@@ -58,7 +58,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    reference = models.CharField(_("reference"), max_length=20, unique=True, null=True)
+    # NULL until the first submission: unique among those that have one.
+    reference = models.CharField(_("reference"), max_length=20, unique=True, null=True)  # noqa: DJ001
     state = FSMField(
         _("state"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
     )
@@ -250,6 +251,9 @@ class ReferenceCounter(models.Model):
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
 
 
 def document_path(instance, filename):

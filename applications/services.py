@@ -239,7 +239,7 @@ def submit(user, application, declarations):
             declared_de_minimis=True,
             declared_authorized=True,
         )
-        on_commit(lambda: notifications.submitted(app))
+        on_commit(lambda: notifications.notify("submitted", app))
     return app
 
 
@@ -261,7 +261,7 @@ def return_for_revision(user, application, reason, deadline):
         app.return_reason, app.return_deadline = reason.strip(), deadline
         app.save()
         app.decisions.filter(status=Decision.Status.OPEN).update(status=Decision.Status.VOID)
-        on_commit(lambda: notifications.returned(app))
+        on_commit(lambda: notifications.notify("returned", app))
     return app
 
 
@@ -272,7 +272,7 @@ def withdraw(user, application, reason=""):
         app.withdraw(by=user, description=(reason or "").strip() or None)
         app.save()
         app.decisions.filter(status=Decision.Status.OPEN).update(status=Decision.Status.VOID)
-        on_commit(lambda: notifications.withdrawn(app))
+        on_commit(lambda: notifications.notify("withdrawn", app))
     return app
 
 
@@ -386,7 +386,7 @@ def propose_decision(user, application, outcome, amount=None, conditions="", rea
         )
         if not programme.four_eyes:
             return _confirm(user, app, programme, decision)
-        on_commit(lambda: notifications.decision_proposed(decision))
+        on_commit(lambda: notifications.notify("decision_proposed", decision))
     return decision
 
 

@@ -7,9 +7,10 @@ import logging
 import smtplib
 
 from celery import shared_task
+from django.apps import apps
 from django.core.mail import EmailMessage
 
-from . import letters
+from . import letters, notifications
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +47,10 @@ def sweep_letters():
 def send_email(recipients, subject, body):
     """Send one plain-text mail from DEFAULT_FROM_EMAIL."""
     return EmailMessage(subject, body, to=list(recipients)).send()
+
+
+@shared_task(autoretry_for=(smtplib.SMTPException, OSError), **RETRY)
+def send_notification(kind, model, pk):
+    """Render and send one progress mail; an object deleted meanwhile mails nobody."""
+    obj = apps.get_model(model).objects.filter(pk=pk).first()
+    return notifications.deliver(kind, obj) if obj is not None else 0

@@ -251,7 +251,7 @@ def submit(request, pk):
             return redirect("application-detail", pk=pk)
     kinds = set(application.documents.values_list("kind", flat=True))
     pending = checks.submission_violations(
-        application, kinds, {name: True for name in checks.DECLARATIONS}, timezone.localdate()
+        application, kinds, dict.fromkeys(checks.DECLARATIONS, True), timezone.localdate()
     )
     context = {
         "application": application,

@@ -65,7 +65,7 @@ def assign_reviewer(user, application, reviewer):
             assignment.assigned_at = timezone.now()
         assignment.due_on = due_date(app) if app.state == State.IN_REVIEW else None
         assignment.save()
-        on_commit(lambda: notifications.assigned(assignment))
+        on_commit(lambda: notifications.notify("assigned", assignment))
     return assignment
 
 
@@ -102,7 +102,7 @@ def declare_conflict(user, assignment, has_conflict, note=""):
         if has_conflict:
             assignment.status = Assignment.Status.RECUSED
             assignment.save(update_fields=["status"])
-            on_commit(lambda: notifications.recused(assignment))
+            on_commit(lambda: notifications.notify("recused", assignment))
     return assignment
 
 
@@ -116,7 +116,7 @@ def decline_assignment(user, assignment):
             raise StateConflict(_("This assignment is no longer open."))
         assignment.status = Assignment.Status.DECLINED
         assignment.save(update_fields=["status"])
-        on_commit(lambda: notifications.recused(assignment))
+        on_commit(lambda: notifications.notify("declined", assignment))
     return assignment
 
 

@@ -93,9 +93,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 
     programme = factory.SubFactory(ProgrammeFactory)
     organization = factory.SubFactory(OrganizationFactory)
-    created_by = factory.LazyAttribute(
-        lambda a: applicant(organization=a.organization)
-    )
+    created_by = factory.LazyAttribute(lambda a: applicant(organization=a.organization))
     title = factory.Sequence(lambda n: f"Neue Großküche {n}")
     purpose = "Ausbau der Großküche für die Mittagsversorgung von Betrieben der Region."
     cost_items = "Kombidämpfer 40.000 €\nSpülstraße 35.000 €\nUmbau 25.000 €"
