@@ -143,3 +143,9 @@ def _private_media_root(media_root):
     }
     with override_settings(MEDIA_ROOT=str(media_root), STORAGES=storages):
         yield media_root
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Factories hash a password per user; the default hasher would cost ~0.6 s each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,6 +11,7 @@ from django_fsm_log.models import StateLog
 from applications.models import Application, DecisionLetter, State
 from reviews.forms import NO
 from tests import factories
+from tests.helpers import close_file
 
 # Real commits, so that on-commit work (the letter) runs; keep the groups of the migration.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -154,8 +155,7 @@ def test_the_whole_journey(client):
     client.force_login(applicant)
     response = client.get(reverse("letter-download", args=[application.pk, letter.pk]))
     assert response.status_code == 200
-    content = b"".join(response.streaming_content)
-    response.close()
+    content = close_file(response)
     assert content == letter_mails[0].attachments[0][1]
     logged = StateLog.objects.for_(application).order_by("id")
     assert list(logged.values_list("transition", flat=True)) == [

@@ -10,6 +10,7 @@ from django.urls import reverse
 from applications.models import Application, State
 from reviews import services as review_services
 from tests import factories, states
+from tests.helpers import close_file
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +177,7 @@ CASES = [(page, actor, status) for page, row in MATRIX.items() for actor, status
 def test_access_matrix(client, world, page, actor, status):
     client.force_login(world["actors"][actor])
     response = client.get(url(world, page))
-    response.close()  # a file download is streamed
+    close_file(response)
     assert response.status_code == status
 
 
@@ -215,8 +216,7 @@ def test_letter_download_is_for_the_company_office_and_board_only(
     client.force_login(application.created_by)
     response = client.get(target)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
-    response.close()
+    assert close_file(response).startswith(b"%PDF")
     client.force_login(factories.applicant())
     assert client.get(target).status_code == 404
     reviewer = application.assignments.first().reviewer

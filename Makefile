@@ -1,0 +1,107 @@
+# Risikokapital — the commands the README names. `make run` and `make test` work on a fresh
+# machine: they bootstrap uv, the virtualenv (from uv.lock) and the Debian libraries they need.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+# uv from PATH, else the one `pip install uv` put into python3's site-packages.
+# (Recursive on purpose: re-evaluated after `install` has bootstrapped it.)
+UV = $(shell uv --version >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+PYTEST_ARGS ?=
+
+# Libraries WeasyPrint loads at run time; libharfbuzz-subset0 keeps a letter at ~70 ms.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+VAR_DIRS := var/broker/queue var/broker/processed var/media
+INSTALL_STAMP := .venv/.make-install-stamp
+
+# $(call ensure-debs,PKG ...): install missing Debian packages when root with apt-get,
+# otherwise print the one command to run and fail. Machines without dpkg get a note only.
+define ensure-debs
+if command -v dpkg-query >/dev/null 2>&1; then \
+	  missing=""; \
+	  for p in $(1); do \
+	    [ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] \
+	      || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "Installing Debian packages:$$missing"; \
+	      export DEBIAN_FRONTEND=noninteractive; \
+	      apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	    else \
+	      echo "Missing Debian packages:$$missing" >&2; \
+	      echo "Run:  sudo apt-get install -y$$missing" >&2; \
+	      exit 1; \
+	    fi; \
+	  fi; \
+	else \
+	  echo "note: no dpkg here; make sure these are installed: $(1)" >&2; \
+	fi
+endef
+
+.PHONY: help install debs run test bench serve lint messages compilemessages dirs
+
+help:
+	@echo "make run      fresh machine -> app on http://127.0.0.1:8000 with demo data, worker, beat"
+	@echo "make test     the whole test suite (PYTEST_ARGS='...' to pass options to pytest)"
+	@echo "make bench    the benchmarks (last line: one JSON object)"
+	@echo "make serve    production: gunicorn, celery worker, celery beat (DATABASE_URL, REDIS_URL)"
+	@echo "make lint     ruff check + ruff format --check"
+	@echo "make messages makemessages for de and en"
+
+## install: uv, .venv from uv.lock (frozen), Debian runtime libraries.
+install: debs $(INSTALL_STAMP)
+
+debs:
+	@$(call ensure-debs,$(RUNTIME_DEBS))
+
+$(INSTALL_STAMP): pyproject.toml uv.lock
+	@if ! uv --version >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1; then \
+	  echo "Installing uv (pip) ..."; \
+	  python3 -m pip install --quiet --user uv 2>/dev/null \
+	    || python3 -m pip install --quiet uv 2>/dev/null \
+	    || python3 -m pip install --quiet --user --break-system-packages uv \
+	    || { echo "Could not install uv; see https://docs.astral.sh/uv/ and re-run." >&2; exit 1; }; \
+	fi
+	$(UV) sync --frozen
+	@touch $@
+
+dirs:
+	@mkdir -p $(VAR_DIRS)
+
+# gettext's msgfmt is needed to compile locale/*/LC_MESSAGES/*.po.
+compilemessages: install
+	@command -v msgfmt >/dev/null 2>&1 || { $(call ensure-debs,gettext); }
+	$(MANAGE) compilemessages --ignore=.venv --ignore=var --ignore=node_modules
+
+messages: install
+	@command -v msgfmt >/dev/null 2>&1 || { $(call ensure-debs,gettext); }
+	$(MANAGE) makemessages -l de -l en --ignore=.venv --ignore=var --ignore=node_modules
+
+## run: SQLite + Celery's filesystem transport by default; Redis when REDIS_URL is set.
+run: install compilemessages dirs
+	$(MANAGE) migrate --noinput
+	@echo "$(MANAGE) seed_demo > var/demo-logins.txt"
+	@$(MANAGE) seed_demo > var/demo-logins.txt || { cat var/demo-logins.txt; exit 1; }
+	DEBUG=true bash bin/run-dev
+
+test: install compilemessages dirs
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+bench: install dirs
+	$(UV) run --frozen python -m benchmarks
+
+## serve: bin/serve refuses to start without DATABASE_URL, REDIS_URL and SECRET_KEY.
+serve: install compilemessages
+	bash bin/serve
+
+# Both checks always run; the target fails if either found something.
+lint: install
+	@status=0; \
+	$(UV) run --frozen ruff check . || status=1; \
+	$(UV) run --frozen ruff format --check . || status=1; \
+	exit $$status
