@@ -42,10 +42,12 @@ def queue(request):
     """Applications awaiting a decision with their review summary, the longest waiting first."""
     user = request.user
     _require_board(user)
-    rows = summary.board_queue(user=user)
-    paginator = Paginator(rows, PAGE_SIZE)
-    paginator.count = summary.queue_size()  # counting the annotated rows would aggregate them
+    # Page through the ids first, then summarise only that page's applications: the cost of
+    # the aggregation stays the same however long the queue grows.
+    paginator = Paginator(summary.queue_ids(), PAGE_SIZE)
+    paginator.count = summary.queue_size()
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(summary.board_queue(user=user).filter(pk__in=list(page.object_list)))
     now = timezone.now()
     own_organizations = roles.organization_ids(user)
     for row in page:

@@ -131,7 +131,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-updated_at", "-id"]
-        indexes = [models.Index(fields=["programme", "state"])]
+        indexes = [
+            models.Index(fields=["programme", "state"]),
+            models.Index(fields=["state", "awaiting_since", "id"], name="board_queue_order"),
+        ]
 
     def __str__(self):
         return f"{self.reference or _('Draft')} · {self.title}"

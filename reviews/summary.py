@@ -83,6 +83,14 @@ def queue_size(programme=None):
     return _awaiting(programme).count()
 
 
+QUEUE_ORDER = (F("awaiting_since").asc(nulls_last=True), "id")
+
+
+def queue_ids(programme=None):
+    """The queue's order as ids only: cheap to page through (index on state, awaiting_since)."""
+    return _awaiting(programme).order_by(*QUEUE_ORDER).values_list("pk", flat=True)
+
+
 def board_queue(programme=None, user=None):
     """Applications awaiting a decision, the longest waiting first, in one query.
 
@@ -120,7 +128,7 @@ def board_queue(programme=None, user=None):
         _awaiting(programme)
         .select_related("programme", "organization")
         .annotate(**annotations)
-        .order_by(F("awaiting_since").asc(nulls_last=True), "id")
+        .order_by(*QUEUE_ORDER)
     )
 
 

@@ -14,8 +14,8 @@ from tests import factories, states
 pytestmark = pytest.mark.django_db
 
 # The board queue page: session, user, the user's groups, the user's memberships (navigation),
-# the page's row count, the rows with every annotation.
-QUEUE_PAGE_QUERIES = 6
+# the page's row count, the page's ids, the rows of that page with every annotation.
+QUEUE_PAGE_QUERIES = 7
 
 
 @pytest.fixture(autouse=True)
