@@ -441,3 +441,17 @@ def test_decide_page_shows_facts_budget_and_reviews(client, world):
     for user in (users["board_reviewer"], users["reviewer"]):
         assert escape(user.get_full_name()) in html
     assert "20 / 25".replace(" ", "&nbsp;") in html  # each review's total (4+5+4+3+4)
+
+
+def test_queue_pages_keep_the_longest_waiting_first(client, monkeypatch):
+    from applications import board_views
+
+    monkeypatch.setattr(board_views, "PAGE_SIZE", 1)
+    first, second = states.awaiting_decision(), states.awaiting_decision()
+    client.force_login(factories.board_member())
+    page_one = client.get(reverse("board-queue"))
+    page_two = client.get(reverse("board-queue"), {"page": 2})
+    assert [row.pk for row in page_one.context["page"]] == [first.pk]
+    assert [row.pk for row in page_two.context["page"]] == [second.pk]
+    assert page_two.context["page"][0].reviews_count == 2
+    assert page_two.context["page"].paginator.num_pages == 2
