@@ -39,6 +39,7 @@ SECTIONS = {
     "de_minimis": (_("De minimis aid received"), ("de_minimis_received", "de_minimis_details")),
 }
 FIELD_SECTION = {field: key for key, (_label, fields) in SECTIONS.items() for field in fields}
+SNAPSHOT_FIELDS = tuple(FIELD_SECTION)
 FIELD_SECTION.update({"documents": "documents", "declarations": "submit"})
 
 

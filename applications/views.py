@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -322,11 +323,14 @@ def version_detail(request, pk, number):
     version = application.versions.filter(number=number).select_related("submitted_by").first()
     if version is None:
         raise Http404
-    labels = {
-        name: Application._meta.get_field(name).verbose_name
-        for name in forms.FIELD_SECTION
-        if name not in ("documents", "declarations")
-    }
-    rows = [(labels[name], version.snapshot.get(name)) for name in labels]
+    rows = [_snapshot_row(name, version.snapshot.get(name)) for name in forms.SNAPSHOT_FIELDS]
     context = {"application": application, "version": version, "rows": rows}
     return render(request, "applications/version.html", context)
+
+
+def _snapshot_row(name, value):
+    """(label, shown value) of one frozen field: choices by their label, not their code."""
+    field = Application._meta.get_field(name)
+    if field.choices and value:
+        value = dict(field.flatchoices).get(value, value)
+    return capfirst(field.verbose_name), value

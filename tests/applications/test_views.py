@@ -329,3 +329,11 @@ def test_pages_keep_a_constant_number_of_queries(client, django_assert_num_queri
     _make_applications(30, programme)
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(target).status_code == 200
+
+
+def test_version_page_shows_labels_and_choice_names(client, world):
+    client.force_login(world["actors"]["owner"])
+    response = client.get(url(world, "version"), HTTP_ACCEPT_LANGUAGE="de")
+    html = response.content.decode()
+    assert "<dt>Förderinstrument</dt><dd>Darlehen</dd>" in html
+    assert "<dd>loan</dd>" not in html
