@@ -8,36 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from funding.models import DocumentKind, Organization, Programme
 
-from .models import Application
+from .models import SECTION_FIELDS, Application
 
-SECTIONS = {
-    "project": (
-        _("Project and investment"),
-        ("title", "purpose", "cost_items", "eligible_costs", "planned_start"),
-    ),
-    "financing": (
-        _("Financing plan"),
-        (
-            "requested_amount",
-            "instrument",
-            "loan_term_months",
-            "interest_rate",
-            "grace_period_months",
-            "own_contribution",
-            "other_funding",
-            "other_funders",
-        ),
-    ),
-    "employment": (
-        _("Employment"),
-        ("staff_total", "staff_severely_disabled", "jobs_new", "jobs_secured"),
-    ),
-    "cooperation": (
-        _("Cooperation partner"),
-        ("cooperation_partner", "cooperation_description"),
-    ),
-    "de_minimis": (_("De minimis aid received"), ("de_minimis_received", "de_minimis_details")),
+SECTION_LABELS = {
+    "project": _("Project and investment"),
+    "financing": _("Financing plan"),
+    "employment": _("Employment"),
+    "cooperation": _("Cooperation partner"),
+    "de_minimis": _("De minimis aid received"),
 }
+SECTIONS = {key: (SECTION_LABELS[key], fields) for key, fields in SECTION_FIELDS.items()}
 FIELD_SECTION = {field: key for key, (_label, fields) in SECTIONS.items() for field in fields}
 SNAPSHOT_FIELDS = tuple(FIELD_SECTION)
 FIELD_SECTION.update({"documents": "documents", "declarations": "submit"})

@@ -39,6 +39,25 @@ OPEN_STATES = (
 )
 FINAL_STATES = (State.APPROVED, State.REJECTED, State.WITHDRAWN)
 
+# The fields the company edits, by section of the form (never state, reference, bookkeeping).
+SECTION_FIELDS = {
+    "project": ("title", "purpose", "cost_items", "eligible_costs", "planned_start"),
+    "financing": (
+        "requested_amount",
+        "instrument",
+        "loan_term_months",
+        "interest_rate",
+        "grace_period_months",
+        "own_contribution",
+        "other_funding",
+        "other_funders",
+    ),
+    "employment": ("staff_total", "staff_severely_disabled", "jobs_new", "jobs_secured"),
+    "cooperation": ("cooperation_partner", "cooperation_description"),
+    "de_minimis": ("de_minimis_received", "de_minimis_details"),
+}
+EDITABLE_FIELDS = tuple(name for fields in SECTION_FIELDS.values() for name in fields)
+
 
 def allowed(predicate):
     """Adapt a ``rules`` predicate (user, obj) to django-fsm's permission (obj, user)."""

@@ -24,6 +24,7 @@ from funding.models import DocumentKind, Programme
 from . import checks, notifications
 from . import rules as perms
 from .models import (
+    EDITABLE_FIELDS,
     EDITABLE_STATES,
     Application,
     ApplicationVersion,
@@ -32,31 +33,6 @@ from .models import (
     DecisionLetter,
     Document,
     ReferenceCounter,
-)
-
-# The fields an applicant edits (never state, reference or bookkeeping).
-EDITABLE_FIELDS = (
-    "title",
-    "purpose",
-    "cost_items",
-    "eligible_costs",
-    "planned_start",
-    "requested_amount",
-    "instrument",
-    "loan_term_months",
-    "interest_rate",
-    "grace_period_months",
-    "own_contribution",
-    "other_funding",
-    "other_funders",
-    "staff_total",
-    "staff_severely_disabled",
-    "jobs_new",
-    "jobs_secured",
-    "cooperation_partner",
-    "cooperation_description",
-    "de_minimis_received",
-    "de_minimis_details",
 )
 
 
