@@ -530,3 +530,23 @@ def test_round_one_assignments_do_not_count_for_round_two():
     with pytest.raises(RuleViolation):
         services.start_review(coordinator, application)
     assert statuses(application) == {}
+
+
+@pytest.mark.parametrize("leave", ["return", "withdraw"])
+def test_leaving_the_review_closes_open_assignments(leave):
+    application, coordinator, reviewers = states.in_review()
+    states.review(reviewers[0], application)
+    if leave == "withdraw":
+        application_services.withdraw(application.created_by, application)
+    else:
+        application = states.submitted()
+        _app, coordinator, reviewers = states.with_reviewers(application=application)
+        application_services.return_for_revision(
+            coordinator,
+            application,
+            "Bitte ergänzen.",
+            datetime.date.today() + datetime.timedelta(days=7),
+        )
+    statuses = dict(application.assignments.values_list("reviewer_id", "status"))
+    expected = "done" if leave == "withdraw" else "closed"
+    assert statuses == {reviewers[0].pk: expected, reviewers[1].pk: "closed"}
