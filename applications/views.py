@@ -130,9 +130,13 @@ def section_edit(request, pk, section):
                 status = 409
             else:
                 messages.success(request, _("Saved."))
+                if request.GET.get("check"):
+                    return redirect("application-submit", pk=pk)
                 return redirect(reverse("application-detail", args=[pk]) + f"#{section}")
         else:
             status = 400
+    if request.GET.get("check"):
+        _attach_rule_notes(form, _pending(application))
     context = {
         "application": application,
         "form": form,
@@ -250,16 +254,26 @@ def submit(request, pk):
         else:
             messages.success(request, _("Your application has been submitted."))
             return redirect("application-detail", pk=pk)
-    kinds = set(application.documents.values_list("kind", flat=True))
-    pending = checks.submission_violations(
-        application, kinds, dict.fromkeys(checks.DECLARATIONS, True), timezone.localdate()
-    )
     context = {
         "application": application,
         "form": form,
-        "pending": _by_section(pending),
+        "pending": _by_section(_pending(application)),
     }
     return render(request, "applications/submit.html", context, status=status)
+
+
+def _pending(application):
+    """Every rule the application still breaks, by field (declarations aside)."""
+    kinds = set(application.documents.values_list("kind", flat=True))
+    given = dict.fromkeys(checks.DECLARATIONS, True)
+    return checks.submission_violations(application, kinds, given, timezone.localdate())
+
+
+def _attach_rule_notes(form, violations):
+    """Show each violated rule beside its field (the form itself may be valid)."""
+    for name, notes in violations.items():
+        if name in form.fields:
+            form.fields[name].rule_notes = notes
 
 
 def _by_section(errors):

@@ -6,7 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
+from applications import forms
 from applications.models import Application, State
 from reviews import services as review_services
 from tests import factories, states
@@ -337,3 +339,23 @@ def test_version_page_shows_labels_and_choice_names(client, world):
     html = response.content.decode()
     assert "<dt>Förderinstrument</dt><dd>Darlehen</dd>" in html
     assert "<dd>loan</dd>" not in html
+
+
+def test_section_form_shows_each_violated_rule_beside_its_field(client, world):
+    draft = world["draft"]
+    draft.own_contribution = 10000  # below 20 % of 100,000 and the plan no longer balances
+    draft.save()
+    client.force_login(world["actors"]["owner"])
+    target = reverse("application-section", args=[draft.pk, "financing"])
+    with translation.override("en"):
+        response = client.get(target, {"check": 1}, HTTP_ACCEPT_LANGUAGE="en")
+        notes = response.context["form"].fields["own_contribution"].rule_notes
+    assert [str(note) for note in notes] == [
+        "The own contribution is below 20 % of the eligible investment."
+    ]
+    assert 'id="id_own_contribution_rules"' in response.content.decode()
+    assert "rule_notes" not in vars(client.get(target).context["form"].fields["own_contribution"])
+    data = {name: getattr(draft, name) or "" for name in forms.SECTIONS["financing"][1]}
+    response = client.post(f"{target}?check=1", {**data, "version": draft.version})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("application-submit", args=[draft.pk])
