@@ -294,13 +294,18 @@ def reserved_budget(programme, exclude=None):
 
 
 def granted_de_minimis(application):
-    """What this fund granted the same company in the last three years (rolling)."""
-    since = timezone.now() - datetime.timedelta(days=3 * 365)
+    """What this fund granted the company after it declared its de minimis aid.
+
+    The declaration at the last submission covers the three years before it; grants of this
+    fund confirmed since then are not in it yet and count as well (never twice).
+    """
+    three_years = timezone.now() - datetime.timedelta(days=3 * 365)
+    since = max(three_years, application.last_submitted_at or three_years)
     total = Decision.objects.filter(
         application__organization_id=application.organization_id,
         outcome=Decision.Outcome.APPROVE,
         status=Decision.Status.CONFIRMED,
-        confirmed_at__gte=since,
+        confirmed_at__gt=since,
     ).aggregate(total=Sum("amount"))["total"]
     return total or Decimal("0")
 

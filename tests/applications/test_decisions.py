@@ -531,3 +531,23 @@ def test_no_decision_before_the_review_round_is_closed():
     with pytest.raises(StateConflict):
         propose_approval(factories.board_member(), application)
     assert Decision.objects.count() == 0
+
+
+def test_grants_of_this_fund_after_the_declaration_count_against_de_minimis_once():
+    programme = factories.ProgrammeFactory(de_minimis_ceiling=D("120000"))
+    company = factories.OrganizationFactory()
+    # Declared at its submission: 10,000 received. Then this fund grants 60,000 elsewhere.
+    application = states.awaiting_decision(programme=programme, organization=company)
+    states.approved(programme=programme, organization=company)
+    with pytest.raises(RuleViolation) as refused:
+        propose_approval(factories.board_member(), application, amount=D("60000"))
+    assert refused.value.errors == {
+        "amount": ["The granted amount exceeds the de minimis headroom of 50,000.00 €."]
+    }
+    # 120,000 − 10,000 declared − 60,000 granted since = 50,000 headroom.
+    # Submitted later, the company declares the grant itself: it is not counted twice.
+    later = states.awaiting_decision(
+        programme=programme, organization=company, de_minimis_received=D("70000")
+    )
+    decision = propose_approval(factories.board_member(), later, amount=D("50000"))
+    assert decision.status == "open"
