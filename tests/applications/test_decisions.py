@@ -545,9 +545,10 @@ def test_grants_of_this_fund_after_the_declaration_count_against_de_minimis_once
         "amount": ["The granted amount exceeds the de minimis headroom of 50,000.00 €."]
     }
     # 120,000 − 10,000 declared − 60,000 granted since = 50,000 headroom.
-    # Submitted later, the company declares the grant itself: it is not counted twice.
+    # Submitted later, the company declares the grant itself (60,000): not counted twice,
+    # so 120,000 − 60,000 = 60,000 remain.
     later = states.awaiting_decision(
-        programme=programme, organization=company, de_minimis_received=D("70000")
+        programme=programme, organization=company, de_minimis_received=D("60000")
     )
-    decision = propose_approval(factories.board_member(), later, amount=D("50000"))
+    decision = propose_approval(factories.board_member(), later, amount=D("60000"))
     assert decision.status == "open"
