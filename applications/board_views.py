@@ -209,7 +209,7 @@ def _render_decide(request, application, form=None, objection_form=None, problem
             "remaining": programme.budget - committed,
             "reserved": reserved,
         },
-        "de_minimis_headroom": programme.de_minimis_ceiling - application.de_minimis_received,
+        "de_minimis_headroom": services.de_minimis_headroom(application),
         "four_eyes": programme.four_eyes,
         "waiting_days": (
             (timezone.now() - application.awaiting_since).days

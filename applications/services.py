@@ -310,6 +310,12 @@ def granted_de_minimis(application):
     return total or Decimal("0")
 
 
+def de_minimis_headroom(application):
+    """How much de minimis aid the company may still receive under the programme's ceiling."""
+    ceiling = application.programme.de_minimis_ceiling
+    return ceiling - application.de_minimis_received - granted_de_minimis(application)
+
+
 def _approval_violations(app, amount, programme, reserved):
     errors = []
     if amount is None or amount <= 0:
@@ -325,7 +331,7 @@ def _approval_violations(app, amount, programme, reserved):
             _("The granted amount exceeds the remaining budget of %(amount)s.")
             % {"amount": checks.euro(max(remaining, Decimal("0")))}
         )
-    headroom = programme.de_minimis_ceiling - app.de_minimis_received - granted_de_minimis(app)
+    headroom = de_minimis_headroom(app)
     if amount > headroom:
         errors.append(
             _("The granted amount exceeds the de minimis headroom of %(amount)s.")
