@@ -359,3 +359,16 @@ def test_section_form_shows_each_violated_rule_beside_its_field(client, world):
     response = client.post(f"{target}?check=1", {**data, "version": draft.version})
     assert response.status_code == 302
     assert response["Location"] == reverse("application-submit", args=[draft.pk])
+
+
+def test_list_pages_keep_the_filters(client, monkeypatch):
+    from applications import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    programme = factories.ProgrammeFactory()
+    _make_applications(3, programme)
+    client.force_login(factories.coordinator())
+    response = client.get(reverse("application-list"), {"state": "draft"})
+    assert 'href="?state=draft&amp;page=2"' in response.content.decode()
+    page_two = client.get(reverse("application-list"), {"state": "draft", "page": 2})
+    assert len(page_two.context["page"]) == 1
