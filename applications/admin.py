@@ -19,8 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline
 from django_fsm_log.models import StateLog
 
+from .forms import SECTION_LABELS
 from .models import (
+    EDITABLE_FIELDS,
     EDITABLE_STATES,
+    SECTION_FIELDS,
     Application,
     ApplicationVersion,
     ConflictDeclaration,
@@ -30,7 +33,6 @@ from .models import (
     ReferenceCounter,
     Reminder,
 )
-from .services import EDITABLE_FIELDS
 
 
 class ReadOnlyMixin:
@@ -160,12 +162,8 @@ class ApplicationAdminForm(forms.ModelForm):
         return cleaned
 
 
-BOOKKEEPING = (
-    "reference",
-    "state",
-    "programme",
-    "organization",
-    "created_by",
+HEADER = ("reference", "state", "programme", "organization", "created_by")
+PROGRESS = (
     "version",
     "submission_count",
     "created_at",
@@ -176,10 +174,25 @@ BOOKKEEPING = (
     "awaiting_since",
     "return_reason",
     "return_deadline",
-    "funding_share",
-    "own_contribution_share",
-    "severely_disabled_share",
 )
+# Computed shares, shown right after the figure they are a share of.
+SHARES = {
+    "requested_amount": "funding_share",
+    "own_contribution": "own_contribution_share",
+    "staff_severely_disabled": "severely_disabled_share",
+}
+BOOKKEEPING = (*HEADER, *PROGRESS, *SHARES.values())
+
+
+def section_fieldsets():
+    """The company's sections (applications.models.SECTION_FIELDS) with the shares inserted."""
+    return tuple(
+        (
+            SECTION_LABELS[key],
+            {"fields": tuple(n for name in fields for n in (name, SHARES.get(name)) if n)},
+        )
+        for key, fields in SECTION_FIELDS.items()
+    )
 
 
 @admin.register(Application)
@@ -200,71 +213,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         LetterInline,
     )
     fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "reference",
-                    "state",
-                    "programme",
-                    "organization",
-                    "created_by",
-                    "expected_version",
-                )
-            },
-        ),
-        (
-            _("Progress"),
-            {
-                "fields": (
-                    "version",
-                    "submission_count",
-                    "created_at",
-                    "updated_at",
-                    "submitted_at",
-                    "last_submitted_at",
-                    "review_started_at",
-                    "awaiting_since",
-                    "return_reason",
-                    "return_deadline",
-                )
-            },
-        ),
-        (
-            _("Project and investment"),
-            {"fields": ("title", "purpose", "cost_items", "eligible_costs", "planned_start")},
-        ),
-        (
-            _("Financing plan"),
-            {
-                "fields": (
-                    "requested_amount",
-                    "funding_share",
-                    "instrument",
-                    "loan_term_months",
-                    "interest_rate",
-                    "grace_period_months",
-                    "own_contribution",
-                    "own_contribution_share",
-                    "other_funding",
-                    "other_funders",
-                )
-            },
-        ),
-        (
-            _("Employment"),
-            {
-                "fields": (
-                    "staff_total",
-                    "staff_severely_disabled",
-                    "severely_disabled_share",
-                    "jobs_new",
-                    "jobs_secured",
-                )
-            },
-        ),
-        (_("Cooperation"), {"fields": ("cooperation_partner", "cooperation_description")}),
-        (_("De minimis aid"), {"fields": ("de_minimis_received", "de_minimis_details")}),
+        (None, {"fields": (*HEADER, "expected_version")}),
+        (_("Progress"), {"fields": PROGRESS}),
+        *section_fieldsets(),
     )
 
     @admin.display(description=_("funding share (%)"))
