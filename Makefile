@@ -50,7 +50,7 @@ help:
 	@echo "make test     the whole test suite (PYTEST_ARGS='...' to pass options to pytest)"
 	@echo "make bench    the benchmarks (last line: one JSON object)"
 	@echo "make serve    production: gunicorn, celery worker, celery beat (DATABASE_URL, REDIS_URL)"
-	@echo "make lint     ruff check + ruff format --check"
+	@echo "make lint     ruff check + ruff format --check + lint-imports (layers)"
 	@echo "make messages makemessages for de and en"
 
 ## install: uv, .venv from uv.lock (frozen), Debian runtime libraries.
@@ -99,9 +99,11 @@ bench: install dirs
 serve: install compilemessages
 	bash bin/serve
 
-# Both checks always run; the target fails if either found something.
+# Every check always runs; the target fails if any found something. lint-imports keeps the
+# apps' layers (pyproject.toml [tool.importlinter], docs/design.md).
 lint: install
 	@status=0; \
 	$(UV) run --frozen ruff check . || status=1; \
 	$(UV) run --frozen ruff format --check . || status=1; \
+	$(UV) run --frozen lint-imports || status=1; \
 	exit $$status

@@ -1,6 +1,6 @@
-"""Django admin for applications and what belongs to them.
+"""Django admin for applications, their versions and documents, and the transition log.
 
-The state, the transition log, versions, documents, decisions and letters are read-only here:
+The state, the transition log, versions and documents are read-only here:
 the state changes only through the services (no django-fsm admin mixin, which would call the
 transition methods past them), and ``state`` is in no admin form (a protected FSMField in a form
 raises AttributeError). An operator may correct the applicant's fields of an application only
@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline
 from django_fsm_log.models import StateLog
 
+from funding.admin import ReadOnlyAdmin, ReadOnlyInline, ReadOnlyMixin
+
 from .forms import SECTION_LABELS
 from .models import (
     EDITABLE_FIELDS,
@@ -26,43 +28,18 @@ from .models import (
     SECTION_FIELDS,
     Application,
     ApplicationVersion,
-    ConflictDeclaration,
-    Decision,
-    DecisionLetter,
     Document,
     ReferenceCounter,
-    Reminder,
 )
 
-
-class ReadOnlyMixin:
-    """View only: no adding, changing or deleting (superusers included)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Inlines that later steps add to the application's page (``add_inline`` in their admin.py).
+_extra_inlines = []
 
 
-class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    related = ()
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*self.related)
-
-
-class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
+def add_inline(inline):
+    """Show ``inline`` (e.g. the reviews' assignments) on the application's admin page."""
+    if inline not in _extra_inlines:
+        _extra_inlines.append(inline)
 
 
 # ----- the application ------------------------------------------------------------------------
@@ -97,42 +74,6 @@ class DocumentInline(ReadOnlyInline):
     model = Document
     fields = ("kind", "original_name", "size", "sha256", "uploaded_by", "uploaded_at")
     related = ("uploaded_by",)
-
-
-class ConflictDeclarationInline(ReadOnlyInline):
-    model = ConflictDeclaration
-    fields = ("user", "round", "has_conflict", "note", "declared_at")
-    related = ("user",)
-
-
-class DecisionInline(ReadOnlyInline):
-    model = Decision
-    fields = (
-        "outcome",
-        "status",
-        "amount",
-        "proposed_by",
-        "proposed_at",
-        "confirmed_by",
-        "confirmed_at",
-    )
-    related = ("proposed_by", "confirmed_by")
-    show_change_link = True
-
-
-class LetterInline(ReadOnlyInline):
-    model = DecisionLetter
-    fields = (
-        "number",
-        "status",
-        "language",
-        "sha256",
-        "created_at",
-        "rendered_at",
-        "sent_at",
-        "attempts",
-    )
-    show_change_link = True
 
 
 class ApplicationAdminForm(forms.ModelForm):
@@ -204,14 +145,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ("reference", "title", "organization__name")
     list_select_related = ("organization", "programme")
     readonly_fields = BOOKKEEPING
-    inlines = (
-        TransitionLogInline,
-        VersionInline,
-        DocumentInline,
-        ConflictDeclarationInline,
-        DecisionInline,
-        LetterInline,
-    )
+    inlines = (TransitionLogInline, VersionInline, DocumentInline)
     fieldsets = (
         (None, {"fields": (*HEADER, "expected_version")}),
         (_("Progress"), {"fields": PROGRESS}),
@@ -229,6 +163,9 @@ class ApplicationAdmin(admin.ModelAdmin):
     @admin.display(description=_("share of severely disabled staff (%)"))
     def severely_disabled_share(self, obj):
         return obj.severely_disabled_share
+
+    def get_inlines(self, request, obj):
+        return (*self.inlines, *_extra_inlines)
 
     def has_add_permission(self, request):
         return False  # applications are created by applicants, through the services
@@ -309,87 +246,6 @@ class DocumentAdmin(ReadOnlyAdmin):
         "uploaded_by",
         "uploaded_at",
     )
-
-
-@admin.register(ConflictDeclaration)
-class ConflictDeclarationAdmin(ReadOnlyAdmin):
-    list_display = ("application", "user", "round", "has_conflict", "declared_at")
-    list_select_related = ("application", "user")
-    list_filter = ("has_conflict",)
-    search_fields = ("application__reference", "user__username", "user__last_name")
-    fields = ("application", "user", "round", "has_conflict", "note", "declared_at")
-
-
-@admin.register(Decision)
-class DecisionAdmin(ReadOnlyAdmin):
-    list_display = (
-        "application",
-        "outcome",
-        "status",
-        "amount",
-        "proposed_by",
-        "confirmed_by",
-        "proposed_at",
-    )
-    list_select_related = ("application", "proposed_by", "confirmed_by")
-    list_filter = ("outcome", "status")
-    search_fields = ("application__reference", "application__title")
-    fields = (
-        "application",
-        "application_version",
-        "outcome",
-        "status",
-        "amount",
-        "instrument",
-        "loan_term_months",
-        "interest_rate",
-        "grace_period_months",
-        "conditions",
-        "reasons",
-        "proposed_by",
-        "proposed_at",
-        "confirmed_by",
-        "confirmed_at",
-        "closing_note",
-    )
-
-
-@admin.register(DecisionLetter)
-class DecisionLetterAdmin(ReadOnlyAdmin):
-    """Letters are never served from a public URL: the file is named here, not linked."""
-
-    list_display = ("application", "number", "status", "language", "created_at", "sent_at")
-    list_select_related = ("application",)
-    list_filter = ("status", "language")
-    search_fields = ("application__reference", "sha256")
-    fields = (
-        "application",
-        "decision",
-        "number",
-        "status",
-        "language",
-        "file_name",
-        "sha256",
-        "created_at",
-        "claimed_at",
-        "rendered_at",
-        "sent_at",
-        "attempts",
-        "recipients",
-    )
-
-    @admin.display(description=_("file"))
-    def file_name(self, obj):
-        return obj.file.name or "-"
-
-
-@admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdmin):
-    list_display = ("key", "rule", "recipient", "created_at", "sent_at")
-    list_select_related = ("recipient",)
-    list_filter = ("rule",)
-    search_fields = ("key", "recipient__username")
-    fields = ("key", "rule", "recipient", "claim", "created_at", "sent_at")
 
 
 @admin.register(ReferenceCounter)

@@ -153,7 +153,7 @@ def _limits(application):
             % {"total": euro(a.financing_total), "eligible": euro(eligible)},
         )
     if requested is not None:
-        headroom = p.de_minimis_ceiling - (a.de_minimis_received or 0)
+        headroom = de_minimis_headroom(a)
         if requested > headroom:
             yield (
                 "de_minimis_received",
@@ -163,6 +163,18 @@ def _limits(application):
                 )
                 % {"ceiling": euro(p.de_minimis_ceiling), "headroom": euro(max(headroom, 0))},
             )
+
+
+def de_minimis_headroom(application, granted_since_declaration=Decimal("0")):
+    """How much de minimis aid the company may still receive under the programme's ceiling.
+
+    At submission the company's declaration covers all aid of the last three years, so the
+    headroom is the ceiling less the declared aid. At the board's decision, grants of this
+    fund confirmed after that declaration are not in it yet and count as well
+    (``decisions.selectors.granted_de_minimis``): one function, never counted twice.
+    """
+    ceiling = application.programme.de_minimis_ceiling
+    return ceiling - (application.de_minimis_received or 0) - granted_since_declaration
 
 
 def programme_rules(application):

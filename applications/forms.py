@@ -30,6 +30,23 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class SectionForm(forms.ModelForm):
+    """Base of the section forms: every field may stay empty while the company drafts.
+
+    An empty field whose column is NOT NULL and has a default (e.g. ``other_funding``,
+    ``jobs_new``) is saved as that default instead of NULL, which the database would refuse.
+    """
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name, value in cleaned_data.items():
+            if value is None:
+                field = self._meta.model._meta.get_field(name)
+                if not field.null and field.has_default():
+                    cleaned_data[name] = field.get_default()
+        return cleaned_data
+
+
 def section_form(section):
     """A ModelForm class for one section of the application."""
     _label, fields = SECTIONS[section]
@@ -38,7 +55,7 @@ def section_form(section):
         (),
         {"model": Application, "fields": fields, "widgets": {"planned_start": DateInput()}},
     )
-    form = type(f"{section.title()}Form", (forms.ModelForm,), {"Meta": meta})
+    form = type(f"{section.title()}Form", (SectionForm,), {"Meta": meta})
     for name in fields:
         form.base_fields[name].required = False
     return form

@@ -1,11 +1,14 @@
-"""Applications, their versions and documents, declarations, decisions, letters, reminders.
+"""Applications, their versions and documents, and the declarations made at submission.
 
-The state machine is the table of decorated methods on ``Application``; only the services in
-``applications.services`` and ``reviews.services`` call them.
+The state machine is the table of decorated methods on ``Application``; only services call
+them (``applications``, ``reviews`` and ``decisions``). Each transition names the permission
+that guards it; the app that owns that step of the workflow registers it in its ``rules.py``
+(see docs/design.md, "Roles and permissions").
 """
 
 from decimal import Decimal
 
+import rules
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,8 +17,6 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from funding.models import DocumentKind, Organization, Programme, money
-
-from . import rules
 
 
 class State(models.TextChoices):
@@ -59,9 +60,18 @@ SECTION_FIELDS = {
 EDITABLE_FIELDS = tuple(name for fields in SECTION_FIELDS.values() for name in fields)
 
 
-def allowed(predicate):
-    """Adapt a ``rules`` predicate (user, obj) to django-fsm's permission (obj, user)."""
-    return lambda instance, user: predicate(user, instance)
+def allowed(permission):
+    """django-fsm's ``permission=`` (instance, user), answered by a registered permission.
+
+    The permission is looked up by name when asked, so a transition of a later step (e.g.
+    ``approve``) is guarded by the app that owns that step without this module importing it.
+    """
+
+    def check(instance, user):
+        return rules.has_perm(permission, user, instance)
+
+    check.permission = permission
+    return check
 
 
 class Instrument(models.TextChoices):
@@ -158,7 +168,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return f"{self.reference or _('Draft')} · {self.title}"
 
-    # ----- the state machine (contract: DESIGN.md) -------------------------------------------
+    # ----- the state machine (contract: docs/design.md) -------------------------------------------
 
     @fsm_log_by
     @fsm_log_description
@@ -166,7 +176,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.DRAFT, State.RETURNED],
         target=State.SUBMITTED,
-        permission=allowed(rules.is_member),
+        permission=allowed("applications.submit"),
     )
     def submit(self, by=None, description=None):
         pass
@@ -177,7 +187,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.SUBMITTED, State.AWAITING_DECISION],
         target=State.RETURNED,
-        permission=allowed(rules.may_return),
+        permission=allowed("applications.return_for_revision"),
     )
     def return_for_revision(self, by=None, description=None):
         pass
@@ -188,7 +198,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.SUBMITTED,
         target=State.IN_REVIEW,
-        permission=allowed(rules.is_coordinator),
+        permission=allowed("reviews.start_review"),
     )
     def start_review(self, by=None, description=None):
         pass
@@ -199,7 +209,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.IN_REVIEW,
         target=State.AWAITING_DECISION,
-        permission=allowed(rules.may_complete_review),
+        permission=allowed("reviews.complete_review"),
     )
     def complete_review(self, by=None, description=None):
         pass
@@ -210,7 +220,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AWAITING_DECISION,
         target=State.APPROVED,
-        permission=allowed(rules.may_decide),
+        permission=allowed("decisions.decide"),
     )
     def approve(self, by=None, description=None):
         pass
@@ -221,7 +231,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AWAITING_DECISION,
         target=State.REJECTED,
-        permission=allowed(rules.may_decide),
+        permission=allowed("decisions.decide"),
     )
     def reject(self, by=None, description=None):
         pass
@@ -232,7 +242,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=list(OPEN_STATES),
         target=State.WITHDRAWN,
-        permission=allowed(rules.is_member),
+        permission=allowed("applications.withdraw"),
     )
     def withdraw(self, by=None, description=None):
         pass
@@ -329,158 +339,3 @@ class ApplicationVersion(models.Model):
 
     def __str__(self):
         return f"{self.application.reference} v{self.number}"
-
-
-class ConflictDeclaration(models.Model):
-    """A reviewer's declaration on conflicts of interest (Befangenheit) for one round."""
-
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="conflict_declarations"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conflict_declarations"
-    )
-    round = models.PositiveSmallIntegerField()
-    has_conflict = models.BooleanField(_("I have a conflict of interest"))
-    note = models.TextField(_("note"), blank=True)
-    declared_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("conflict-of-interest declaration")
-        verbose_name_plural = _("conflict-of-interest declarations")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["application", "user", "round"], name="unique_conflict_declaration"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.user} · {self.application_id} · {self.has_conflict}"
-
-
-class Decision(models.Model):
-    """A board decision: proposed by one member, confirmed by a second (four eyes)."""
-
-    class Outcome(models.TextChoices):
-        APPROVE = "approve", _("Approve")
-        REJECT = "reject", _("Reject")
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Proposed")
-        CONFIRMED = "confirmed", _("Confirmed")
-        OBJECTED = "objected", _("Objected")
-        VOID = "void", _("Void")
-
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
-    application_version = models.ForeignKey(
-        ApplicationVersion, on_delete=models.PROTECT, related_name="decisions"
-    )
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    amount = money(verbose_name=_("granted amount (EUR)"), null=True, blank=True)
-    instrument = models.CharField(
-        _("instrument"), max_length=20, choices=Instrument.choices, blank=True
-    )
-    loan_term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True, blank=True)
-    interest_rate = models.DecimalField(
-        _("interest rate (% p.a.)"), max_digits=5, decimal_places=2, null=True, blank=True
-    )
-    grace_period_months = models.PositiveSmallIntegerField(
-        _("grace period (months)"), null=True, blank=True
-    )
-    conditions = models.TextField(_("conditions"), blank=True)
-    reasons = models.TextField(_("reasons"), blank=True)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    proposed_at = models.DateTimeField(auto_now_add=True)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    confirmed_at = models.DateTimeField(null=True)
-    closing_note = models.TextField(_("note"), blank=True)
-
-    class Meta:
-        verbose_name = _("decision")
-        verbose_name_plural = _("decisions")
-        ordering = ["-proposed_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["application"],
-                condition=models.Q(status="open"),
-                name="one_open_proposal",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(outcome="approve") | models.Q(amount__gt=0),
-                name="approval_has_amount",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.application_id}: {self.get_outcome_display()} ({self.get_status_display()})"
-
-
-def letter_path(instance, filename):
-    return f"letters/{instance.application_id}/{instance.number}-{instance.sha256}.pdf"
-
-
-class DecisionLetter(models.Model):
-    """The PDF decision letter (Bescheid). Its stored bytes never change."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("waiting to be rendered")
-        RENDERING = "rendering", _("being rendered")
-        RENDERED = "rendered", _("rendered, not yet sent")
-        SENDING = "sending", _("being sent")
-        SENT = "sent", _("sent")
-        UNCERTAIN = "uncertain", _("sending interrupted: check the mail log")
-
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="letters")
-    number = models.PositiveSmallIntegerField()
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
-    language = models.CharField(max_length=5, default="de")
-    file = models.FileField(upload_to=letter_path, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True)
-    rendered_at = models.DateTimeField(null=True)
-    sent_at = models.DateTimeField(null=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    recipients = models.JSONField(default=list, blank=True)
-
-    class Meta:
-        verbose_name = _("decision letter")
-        verbose_name_plural = _("decision letters")
-        ordering = ["application", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["application", "number"], name="unique_letter")
-        ]
-
-    def __str__(self):
-        return f"{self.application.reference} · {_('letter')} {self.number}"
-
-
-class Reminder(models.Model):
-    """A reminder claimed before sending; the unique key makes every reminder go out once.
-
-    The key reads ``rule:object:recipient:occurrence``.
-    """
-
-    key = models.CharField(max_length=200, unique=True)
-    rule = models.CharField(max_length=50)
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
-    )
-    claim = models.CharField(max_length=36, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True)
-
-    class Meta:
-        verbose_name = _("reminder")
-        verbose_name_plural = _("reminders")
-
-    def __str__(self):
-        return self.key

@@ -1,42 +1,73 @@
-"""Who may do what to an application: ``rules`` predicates of (user, application).
+"""Who may do what with an application: the permissions this app registers.
 
-The state machine's ``permission=`` and the services use these; the services call
-``has_transition_perm`` so that role, object and state are checked together.
+Every page, service and the state machine's ``permission=`` ask these by name with
+``rules.has_perm(name, user, application)``. Seeing and reading an application also count
+the permissions of later steps (``reviews.*``, ``decisions.*``), composed by name with
+``funding.rules.permission`` so that this app never imports them. docs/design.md lists them.
 """
 
 import rules
 
-from funding import roles
+from funding.rules import is_applicant, is_coordinator, is_member_of, permission
 
-is_coordinator = rules.predicate(lambda user, obj=None: roles.is_coordinator(user))
-is_board = rules.predicate(lambda user, obj=None: roles.is_board(user))
-is_reviewer = rules.predicate(lambda user, obj=None: roles.is_reviewer(user))
+from .models import EDITABLE_STATES, OPEN_STATES, State
 
 
 @rules.predicate
 def is_member(user, application):
     """The user acts for the applicant organisation."""
-    return application.organization_id in roles.organization_ids(user)
+    return application is not None and is_member_of(user, application.organization)
+
+
+def in_state(*states):
+    """A predicate: the application is in one of ``states`` (``State`` members)."""
+    wanted = frozenset(states)
+
+    @rules.predicate(name=f"in_state({', '.join(sorted(wanted))})")
+    def check(user, application):
+        return application is not None and application.state in wanted
+
+    return check
 
 
 @rules.predicate
-def has_been_reviewer(user, application):
-    """The user was asked to review it (declared on conflicts) in any round."""
-    return application.conflict_declarations.filter(user=user).exists()
+def acts_for(user, organization):
+    """Without an organisation: any; with one: the user acts for it."""
+    return organization is None or is_member_of(user, organization)
 
 
-@rules.predicate
-def is_in_state_submitted(user, application):
-    return application.state == "submitted"
+is_editable = in_state(*EDITABLE_STATES)
+is_open = in_state(*OPEN_STATES)
 
-
-@rules.predicate
-def is_awaiting_decision(user, application):
-    return application.state == "awaiting_decision"
-
-
-# Separation of duties: a member of the applicant or one of its reviewers never decides.
-may_decide = is_board & ~is_member & ~has_been_reviewer
-may_return = (is_coordinator & is_in_state_submitted) | (is_awaiting_decision & may_decide)
-may_complete_review = is_coordinator
-may_assign = is_coordinator & ~is_member
+# The list page, and creating a draft (of the organisation given, if one is).
+rules.add_perm("applications.list", is_coordinator | is_applicant)
+rules.add_perm("applications.create", is_applicant & acts_for)
+# Seeing its title and company; reading its whole content, documents, versions and history.
+rules.add_perm(
+    "applications.see",
+    is_coordinator
+    | is_member
+    | permission("reviews.see_application")
+    | permission("decisions.see_application"),
+)
+rules.add_perm(
+    "applications.read",
+    is_coordinator
+    | is_member
+    | permission("reviews.read_application")
+    | permission("decisions.read_application"),
+)
+# The programme's flags (notes that refuse nothing) are for the office, reviewers and board.
+rules.add_perm("applications.read_flags", ~is_member & permission("applications.read"))
+# The company's steps: act for it at all (its pages), edit the draft or revision, submit it,
+# withdraw it.
+rules.add_perm("applications.act_for", is_member)
+rules.add_perm("applications.edit_draft", is_member & is_editable)
+rules.add_perm("applications.submit", is_member & is_editable)
+rules.add_perm("applications.withdraw", is_member & is_open)
+# Return for revision: the office while checking it, the board while deciding it.
+rules.add_perm(
+    "applications.return_for_revision",
+    (is_coordinator & in_state(State.SUBMITTED))
+    | (in_state(State.AWAITING_DECISION) & permission("decisions.decide")),
+)

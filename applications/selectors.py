@@ -1,5 +1,10 @@
-"""Read queries the pages need: who sees what, lists with a constant number of queries."""
+"""Read queries the application's pages need; a list runs a constant number of queries.
 
+Who may see an application is answered by the permissions (``applications.see`` and
+``applications.read``, see ``rules.py``); an application the caller may not see answers 404.
+"""
+
+import rules
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -7,10 +12,9 @@ from django_fsm_log.models import StateLog
 
 from funding import roles
 
-from .models import Application, DecisionLetter, Document, State
+from . import checks
+from .models import Application, Document
 
-READING_ASSIGNMENTS = ("open", "done", "closed")
-BOARD_STATES = (State.AWAITING_DECISION, State.APPROVED, State.REJECTED)
 LIST_FIELDS = (
     "id",
     "reference",
@@ -26,47 +30,31 @@ LIST_FIELDS = (
 )
 
 
-def visible_applications(user):
-    """Every application the user may see at all (the rest answers 404)."""
+def get_visible_application(user, pk, permission="applications.see"):
+    """The application ``pk`` if the user has ``permission`` for it, else 404."""
+    application = get_object_or_404(
+        Application.objects.select_related("programme", "organization"), pk=pk
+    )
+    if not rules.has_perm(permission, user, application):
+        raise Http404
+    return application
+
+
+def get_readable_application(user, pk):
+    """The application ``pk`` if the user may read all of it, else 404."""
+    return get_visible_application(user, pk, "applications.read")
+
+
+def application_list(user):
+    """The list page's rows (the office: all; a company: its own), one query."""
     if not user.is_authenticated:
-        return Application.objects.none()
-    if roles.is_coordinator(user):
-        return Application.objects.all()
-    visible = Q(organization_id__in=roles.organization_ids(user))
-    if roles.is_board(user):
-        visible |= Q(state__in=BOARD_STATES)
-    if roles.is_reviewer(user):
-        # The reverse lookup keeps the model layers pointing one way (reviews → applications).
-        own = Application.assignments.rel.related_model.objects.filter(reviewer=user)
-        visible |= Q(pk__in=own.exclude(status="removed").values("application_id"))
-    return Application.objects.filter(visible)
-
-
-def get_visible_application(user, pk):
-    queryset = visible_applications(user).select_related("programme", "organization")
-    return get_object_or_404(queryset, pk=pk)
-
-
-def can_read_full(user, application):
-    """Reviewers see only title and company until they declare no conflict for the round."""
-    if roles.is_coordinator(user) or application.organization_id in roles.organization_ids(user):
-        return True
-    if roles.is_board(user) and application.state in BOARD_STATES:
-        return True
-    declared = application.conflict_declarations.filter(
-        user=user, round=application.submission_count, has_conflict=False
-    )
-    still_assigned = application.assignments.filter(
-        reviewer=user, round=application.submission_count, status__in=READING_ASSIGNMENTS
-    )
-    return declared.exists() and still_assigned.exists()
-
-
-def application_list(user, filters=None):
-    """The list page rows: one query for the rows, whatever their number."""
-    queryset = visible_applications(user).select_related("programme", "organization")
-    queryset = queryset.only(*LIST_FIELDS).order_by("-updated_at", "-id")
-    return queryset
+        queryset = Application.objects.none()
+    elif roles.is_coordinator(user):
+        queryset = Application.objects.all()
+    else:
+        queryset = Application.objects.filter(organization_id__in=roles.organization_ids(user))
+    queryset = queryset.select_related("programme", "organization")
+    return queryset.only(*LIST_FIELDS).order_by("-updated_at", "-id")
 
 
 def search(queryset, text):
@@ -88,33 +76,26 @@ def documents(application):
     return Document.objects.filter(application=application).select_related("uploaded_by")
 
 
-def letters(application):
-    return DecisionLetter.objects.filter(application=application).order_by("number")
+def versions(application):
+    return application.versions.select_related("submitted_by")
 
 
-def state_counts(queryset):
-    """{state: count} in one query."""
+def state_counts(queryset, wanted=None):
+    """{state: count} in one query (with ``wanted``: exactly those states, 0 if none)."""
     rows = queryset.order_by().values("state").annotate(n=Count("id"))
-    return {row["state"]: row["n"] for row in rows}
+    counts = {row["state"]: row["n"] for row in rows}
+    if wanted is None:
+        return counts
+    return {state: counts.get(state, 0) for state in wanted}
 
 
-def get_visible_document(user, application_pk, document_pk):
-    application = get_visible_application(user, application_pk)
-    if not can_read_full(user, application):
-        raise Http404
+def get_readable_document(user, application_pk, document_pk):
+    application = get_readable_application(user, application_pk)
     return get_object_or_404(Document, pk=document_pk, application=application)
 
 
-def may_see_letters(user, application):
-    return (
-        roles.is_coordinator(user)
-        or application.organization_id in roles.organization_ids(user)
-        or (roles.is_board(user) and application.state in BOARD_STATES)
-    )
-
-
-def get_visible_letter(user, application_pk, letter_pk):
-    application = get_visible_application(user, application_pk)
-    if not may_see_letters(user, application):
-        raise Http404
-    return get_object_or_404(DecisionLetter, pk=letter_pk, application=application)
+def pending_violations(application, today):
+    """Every rule the application still breaks, by field (declarations aside)."""
+    kinds = set(application.documents.values_list("kind", flat=True))
+    given = dict.fromkeys(checks.DECLARATIONS, True)
+    return checks.submission_violations(application, kinds, given, today)

@@ -1,36 +1,36 @@
-"""Use cases of an application: one function per action.
+"""Use cases of an application: drafting, submission, return and withdrawal.
 
-Each checks the caller's permission and every rule, runs in one transaction, logs the
-transition (django-fsm-log) and queues background work on commit.
+One function per action, in the shape every service here keeps: lock the row, check the state
+(409) and then the permission (403), check the rules (422), fire the transition (logged by
+django-fsm-log in the same transaction), write what belongs to it, and queue background work
+with ``on_commit``. Each docstring lists the effects. Later steps react to these transitions
+through django-fsm's ``post_transition`` (e.g. reviews close open assignments, decisions void
+an open proposal), inside the same transaction.
 """
 
-import datetime
 import hashlib
 from decimal import Decimal
 
+import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from funding import roles
 from funding.errors import RuleViolation, StateConflict
-from funding.models import DocumentKind, Programme
+from funding.models import DocumentKind, Organization
+from notifications.services import notify
 
-from . import checks, notifications
-from . import rules as perms
+from . import checks
+from .forms import OrganizationForm
 from .models import (
     EDITABLE_FIELDS,
     EDITABLE_STATES,
     Application,
     ApplicationVersion,
-    ConflictDeclaration,
-    Decision,
-    DecisionLetter,
     Document,
     ReferenceCounter,
 )
@@ -44,9 +44,9 @@ def ensure_transition(bound_method, user):
         raise PermissionDenied(_("You may not do this."))
 
 
-def may_transition(bound_method, user):
-    """Whether the user may fire this transition now (role, object and state)."""
-    return has_transition_perm(bound_method, user)
+def may_fire(bound_method, user):
+    """Whether the user may fire this transition now (state, role and object)."""
+    return can_proceed(bound_method) and has_transition_perm(bound_method, user)
 
 
 def locked(application):
@@ -61,8 +61,15 @@ def on_commit(func):
 # ----- drafts ------------------------------------------------------------------------------
 
 
+def ensure_perm(name, user, obj, message=None):
+    """Refuse with 403 unless the registered permission ``name`` allows it."""
+    if not rules.has_perm(name, user, obj):
+        raise PermissionDenied(message or _("You may not do this."))
+
+
 def create_application(user, programme, organization, title):
-    if organization.pk not in roles.organization_ids(user):
+    """A new draft of the user's organisation (no transition, nothing queued)."""
+    if not rules.has_perm("applications.create", user, organization):
         raise PermissionDenied(_("You may only apply for your own organisation."))
     if not programme.is_open():
         raise RuleViolation([_("The programme is not open for new applications.")])
@@ -75,13 +82,15 @@ def create_application(user, programme, organization, title):
 
 
 def update_application(user, application, data, expected_version):
-    """Save the applicant's edits; a stale version (someone saved in between) answers 409."""
-    if not perms.is_member(user, application):
-        raise PermissionDenied(_("You may not edit this application."))
+    """Save the applicant's edits; a stale version (someone saved in between) answers 409.
+
+    Effects: the row locked; the edited fields and ``version + 1`` saved. No transition.
+    """
     with transaction.atomic():
         app = locked(application)
         if app.state not in EDITABLE_STATES:
             raise StateConflict(_("The application can no longer be edited."))
+        ensure_perm("applications.edit_draft", user, app, _("You may not edit this application."))
         if app.version != expected_version:
             raise StateConflict(
                 _("Someone else saved this application in the meantime. Please reload it.")
@@ -95,25 +104,33 @@ def update_application(user, application, data, expected_version):
 
 
 def add_document(user, application, kind, upload):
-    if not perms.is_member(user, application):
-        raise PermissionDenied(_("You may not add documents to this application."))
+    """Store an uploaded PDF with its SHA-256; refused: unknown kind, too large, not a PDF.
+
+    Effects: the row locked; a ``Document`` and its file written; ``updated_at`` touched.
+    """
     content = upload.read(settings.MAX_UPLOAD_BYTES + 1)
-    errors = []
-    if kind not in DocumentKind.values:
-        errors.append(_("Please choose the kind of document."))
-    if len(content) > settings.MAX_UPLOAD_BYTES:
-        errors.append(
-            _("The file is larger than %(mb)s MB.") % {"mb": settings.MAX_UPLOAD_BYTES // 2**20}
-        )
-    elif not content.startswith(b"%PDF-"):
-        errors.append(_("Only PDF files can be uploaded."))
-    if errors:
-        raise RuleViolation({"file": errors})
-    digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         app = locked(application)
         if app.state not in EDITABLE_STATES:
             raise StateConflict(_("Documents can only be changed while the application is open."))
+        ensure_perm(
+            "applications.edit_draft",
+            user,
+            app,
+            _("You may not add documents to this application."),
+        )
+        errors = []
+        if kind not in DocumentKind.values:
+            errors.append(_("Please choose the kind of document."))
+        if len(content) > settings.MAX_UPLOAD_BYTES:
+            errors.append(
+                _("The file is larger than %(mb)s MB.") % {"mb": settings.MAX_UPLOAD_BYTES // 2**20}
+            )
+        elif not content.startswith(b"%PDF-"):
+            errors.append(_("Only PDF files can be uploaded."))
+        if errors:
+            raise RuleViolation({"file": errors})
+        digest = hashlib.sha256(content).hexdigest()
         document = Document(
             application=app,
             kind=kind,
@@ -129,14 +146,21 @@ def add_document(user, application, kind, upload):
 
 
 def remove_document(user, document):
-    """Remove a document from an open application; a file a submitted version names stays."""
-    application = document.application
-    if not perms.is_member(user, application):
-        raise PermissionDenied(_("You may not remove documents of this application."))
+    """Remove a document from an open application; a file a submitted version names stays.
+
+    Effects: the row locked; the ``Document`` deleted; its file deleted on commit unless a
+    submitted version names it.
+    """
     with transaction.atomic():
-        app = locked(application)
+        app = locked(document.application)
         if app.state not in EDITABLE_STATES:
             raise StateConflict(_("Documents can only be changed while the application is open."))
+        ensure_perm(
+            "applications.edit_draft",
+            user,
+            app,
+            _("You may not remove documents of this application."),
+        )
         document.delete()
         Application.objects.filter(pk=app.pk).update(updated_at=timezone.now())
         frozen = {
@@ -187,7 +211,12 @@ def _plain(value):
 
 
 def submit(user, application, declarations):
-    """Hand in a draft or a revision; freezes a numbered version with the declarations."""
+    """Hand in a draft or a revision (transition ``submit``).
+
+    Effects: the row locked; state 409, ``applications.submit`` 403, every rule 422; the
+    reference (first submission, from the locked counter); the transition logged; a frozen
+    ``ApplicationVersion`` with the declarations; the mail ``submitted`` queued on commit.
+    """
     with transaction.atomic():
         app = locked(application)
         ensure_transition(app.submit, user)
@@ -215,12 +244,20 @@ def submit(user, application, declarations):
             declared_de_minimis=True,
             declared_authorized=True,
         )
-        on_commit(lambda: notifications.notify("submitted", app))
+        on_commit(lambda: notify("submitted", app))
     return app
 
 
 def return_for_revision(user, application, reason, deadline):
-    """The coordination office (from submitted) or the board (awaiting decision) sends it back."""
+    """Send it back to the company (transition ``return_for_revision``).
+
+    The coordination office while checking it (submitted), the board while deciding it
+    (awaiting decision). Effects: the row locked; state 409,
+    ``applications.return_for_revision`` 403, reason and deadline 422; the transition logged
+    with the reason; reason and deadline stored; the mail ``returned`` queued on commit.
+    Reacting in the same transaction: reviews close open assignments, decisions void an open
+    proposal.
+    """
     with transaction.atomic():
         app = locked(application)
         ensure_transition(app.return_for_revision, user)
@@ -236,215 +273,47 @@ def return_for_revision(user, application, reason, deadline):
         app.return_for_revision(by=user, description=reason.strip())
         app.return_reason, app.return_deadline = reason.strip(), deadline
         app.save()
-        app.decisions.filter(status=Decision.Status.OPEN).update(status=Decision.Status.VOID)
-        on_commit(lambda: notifications.notify("returned", app))
+        on_commit(lambda: notify("returned", app))
     return app
 
 
 def withdraw(user, application, reason=""):
+    """The company withdraws it before a decision (transition ``withdraw``).
+
+    Effects: the row locked; state 409, ``applications.withdraw`` 403; the transition logged
+    with the reason; the mail ``withdrawn`` queued on commit. Reacting in the same transaction:
+    reviews close open assignments, decisions void an open proposal.
+    """
     with transaction.atomic():
         app = locked(application)
         ensure_transition(app.withdraw, user)
         app.withdraw(by=user, description=(reason or "").strip() or None)
         app.save()
-        app.decisions.filter(status=Decision.Status.OPEN).update(status=Decision.Status.VOID)
-        on_commit(lambda: notifications.notify("withdrawn", app))
+        on_commit(lambda: notify("withdrawn", app))
     return app
 
 
-# ----- conflicts of interest (used by reviews) ------------------------------------------------
+def update_organization(user, application, data, expected_version):
+    """Save the company data from the application's page; a stale version answers 409.
 
-
-def declare_conflict(user, application, has_conflict, note=""):
-    """Record a reviewer's declaration for the current round (once per round)."""
-    declaration, created = ConflictDeclaration.objects.get_or_create(
-        application=application,
-        user=user,
-        round=application.submission_count,
-        defaults={"has_conflict": has_conflict, "note": (note or "").strip()},
-    )
-    if not created:
-        raise StateConflict(_("You have already declared on conflicts for this round."))
-    return declaration
-
-
-# ----- board decisions -------------------------------------------------------------------------
-
-
-def committed_budget(programme):
-    """Money already granted by confirmed approvals of the programme."""
-    total = Decision.objects.filter(
-        application__programme=programme,
-        outcome=Decision.Outcome.APPROVE,
-        status=Decision.Status.CONFIRMED,
-    ).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0")
-
-
-def reserved_budget(programme, exclude=None):
-    """Money in open approval proposals (checked at proposal, not yet granted)."""
-    qs = Decision.objects.filter(
-        application__programme=programme,
-        outcome=Decision.Outcome.APPROVE,
-        status=Decision.Status.OPEN,
-    )
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return qs.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-
-
-def granted_de_minimis(application):
-    """What this fund granted the company after it declared its de minimis aid.
-
-    The declaration at the last submission covers the three years before it; grants of this
-    fund confirmed since then are not in it yet and count as well (never twice).
+    Effects: the application's and the organisation's rows locked; state 409,
+    ``applications.edit_draft`` 403, a stale organisation version 409; the company data
+    (only the fields of ``OrganizationForm``) and ``version + 1`` saved on the organisation.
+    No transition, nothing queued.
     """
-    three_years = timezone.now() - datetime.timedelta(days=3 * 365)
-    since = max(three_years, application.last_submitted_at or three_years)
-    total = Decision.objects.filter(
-        application__organization_id=application.organization_id,
-        outcome=Decision.Outcome.APPROVE,
-        status=Decision.Status.CONFIRMED,
-        confirmed_at__gt=since,
-    ).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0")
-
-
-def de_minimis_headroom(application):
-    """How much de minimis aid the company may still receive under the programme's ceiling."""
-    ceiling = application.programme.de_minimis_ceiling
-    return ceiling - application.de_minimis_received - granted_de_minimis(application)
-
-
-def _approval_violations(app, amount, programme, reserved):
-    errors = []
-    if amount is None or amount <= 0:
-        return {"amount": [_("The granted amount must be greater than zero.")]}
-    if amount > app.requested_amount:
-        errors.append(
-            _("The granted amount may not exceed the requested amount of %(amount)s.")
-            % {"amount": checks.euro(app.requested_amount)}
-        )
-    remaining = programme.budget - committed_budget(programme) - reserved
-    if amount > remaining:
-        errors.append(
-            _("The granted amount exceeds the remaining budget of %(amount)s.")
-            % {"amount": checks.euro(max(remaining, Decimal("0")))}
-        )
-    headroom = de_minimis_headroom(app)
-    if amount > headroom:
-        errors.append(
-            _("The granted amount exceeds the de minimis headroom of %(amount)s.")
-            % {"amount": checks.euro(max(headroom, Decimal("0")))}
-        )
-    return {"amount": errors} if errors else {}
-
-
-DECISION_TERMS = ("instrument", "loan_term_months", "interest_rate", "grace_period_months")
-
-
-def propose_decision(user, application, outcome, amount=None, conditions="", reasons="", **terms):
-    """A board member proposes approval or rejection; without four eyes it takes effect at once."""
     with transaction.atomic():
         app = locked(application)
-        method = app.approve if outcome == Decision.Outcome.APPROVE else app.reject
-        if outcome not in Decision.Outcome.values:
-            raise RuleViolation({"outcome": [_("Please choose approve or reject.")]})
-        ensure_transition(method, user)
-        # Before the rules: an open proposal of this application would count as reserved.
-        if app.decisions.filter(status=Decision.Status.OPEN).exists():
-            raise StateConflict(_("A decision has already been proposed for this application."))
-        programme = Programme.objects.select_for_update().get(pk=app.programme_id)
-        if outcome == Decision.Outcome.APPROVE:
-            errors = _approval_violations(app, amount, programme, reserved_budget(programme))
-        else:
-            errors = {} if (reasons or "").strip() else {"reasons": [_("Please give reasons.")]}
-        if errors:
-            raise RuleViolation(errors)
-        decision = Decision.objects.create(
-            application=app,
-            application_version=app.versions.get(number=app.submission_count),
-            outcome=outcome,
-            amount=amount if outcome == Decision.Outcome.APPROVE else None,
-            conditions=(conditions or "").strip(),
-            reasons=(reasons or "").strip(),
-            proposed_by=user,
-            **{name: terms.get(name, getattr(app, name)) for name in DECISION_TERMS},
-        )
-        if not programme.four_eyes:
-            return _confirm(user, app, programme, decision)
-        on_commit(lambda: notifications.notify("decision_proposed", decision))
-    return decision
-
-
-def confirm_decision(user, decision):
-    """A second board member confirms: the transition fires and the letter is queued."""
-    with transaction.atomic():
-        app = locked(decision.application)
-        programme = Programme.objects.select_for_update().get(pk=app.programme_id)
-        decision = Decision.objects.select_for_update().get(pk=decision.pk)
-        if decision.status != Decision.Status.OPEN:
-            raise StateConflict(_("This proposal is no longer open."))
-        method = app.approve if decision.outcome == Decision.Outcome.APPROVE else app.reject
-        ensure_transition(method, user)
-        if decision.proposed_by_id == user.pk:
-            raise PermissionDenied(_("A second board member must confirm the proposal."))
-        if decision.outcome == Decision.Outcome.APPROVE:
-            errors = _approval_violations(
-                app, decision.amount, programme, reserved_budget(programme, exclude=decision)
+        organization = Organization.objects.select_for_update().get(pk=app.organization_id)
+        if app.state not in EDITABLE_STATES:
+            raise StateConflict(_("The application can no longer be edited."))
+        ensure_perm("applications.edit_draft", user, app, _("You may not edit this application."))
+        if organization.version != expected_version:
+            raise StateConflict(
+                _("Someone else saved the company data in the meantime. Please reload it.")
             )
-            if errors:
-                raise RuleViolation(errors)
-        return _confirm(user, app, programme, decision)
-
-
-def _confirm(user, app, programme, decision):
-    method = app.approve if decision.outcome == Decision.Outcome.APPROVE else app.reject
-    if decision.proposed_by_id == user.pk:
-        note = _("Decided by %(user)s") % {"user": user.get_full_name() or user.username}
-    else:
-        note = _("Proposed by %(proposer)s, confirmed by %(user)s") % {
-            "proposer": decision.proposed_by.get_full_name() or decision.proposed_by.username,
-            "user": user.get_full_name() or user.username,
-        }
-    method(by=user, description=note)
-    app.save()
-    decision.status = Decision.Status.CONFIRMED
-    decision.confirmed_by = user
-    decision.confirmed_at = timezone.now()
-    decision.save(update_fields=["status", "confirmed_by", "confirmed_at"])
-    letter = DecisionLetter.objects.create(
-        application=app,
-        decision=decision,
-        number=app.letters.count() + 1,
-        language=app.organization.language,
-    )
-    on_commit(lambda: _queue_letter(letter.pk))
-    return decision
-
-
-def _queue_letter(letter_id):
-    from .tasks import generate_decision_letter
-
-    generate_decision_letter.delay(letter_id)
-
-
-def object_to_decision(user, decision, note):
-    """A second board member objects: the proposal closes and a new one can be made."""
-    with transaction.atomic():
-        app = locked(decision.application)
-        decision = Decision.objects.select_for_update().get(pk=decision.pk)
-        if decision.status != Decision.Status.OPEN:
-            raise StateConflict(_("This proposal is no longer open."))
-        if not perms.may_decide(user, app):
-            raise PermissionDenied(_("You may not decide this application."))
-        if decision.proposed_by_id == user.pk:
-            raise PermissionDenied(_("Only another board member can object."))
-        if not (note or "").strip():
-            raise RuleViolation({"note": [_("Please say why you object.")]})
-        decision.status = Decision.Status.OBJECTED
-        decision.confirmed_by = user
-        decision.confirmed_at = timezone.now()
-        decision.closing_note = note.strip()
-        decision.save(update_fields=["status", "confirmed_by", "confirmed_at", "closing_note"])
-    return decision
+        fields = [name for name in OrganizationForm._meta.fields if name in data]
+        for name in fields:
+            setattr(organization, name, data[name])
+        organization.version += 1
+        organization.save(update_fields=[*fields, "version"])
+    return organization

@@ -1,9 +1,8 @@
 from django.urls import path
 
-from . import board_views, views
+from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("applications/", views.application_list, name="application-list"),
     path("applications/new/", views.application_new, name="application-new"),
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
@@ -32,14 +31,4 @@ urlpatterns = [
         views.version_detail,
         name="application-version",
     ),
-    path(
-        "applications/<int:pk>/letters/<int:letter_pk>/",
-        views.letter_download,
-        name="letter-download",
-    ),
-    # The board
-    path("board/", board_views.queue, name="board-queue"),
-    path("board/applications/<int:pk>/", board_views.decide, name="board-decide"),
-    path("board/decisions/<int:pk>/confirm/", board_views.confirm, name="decision-confirm"),
-    path("board/decisions/<int:pk>/object/", board_views.object_to, name="decision-object"),
 ]

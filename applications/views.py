@@ -1,46 +1,43 @@
-"""Pages of the application: start page, list, detail, the applicant's sections and actions.
+"""Pages of the application: list, detail, the applicant's sections and actions.
 
-Views stay thin: they read through selectors and act through services. Domain errors become
-the HTTP answers of DESIGN.md (funding.middleware for 409/422 pages; forms re-render here).
+Views stay thin: they read through selectors, ask the registered permissions and act through
+services; a refusal is answered as docs/design.md "HTTP answers" says (``funding.web.attempt``
+re-renders a form with what the user typed; ``funding.middleware`` renders the rest).
 """
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from funding import roles
-from funding.errors import RuleViolation, StateConflict
-from funding.web import add_violation
+from funding.errors import StateConflict
+from funding.web import attempt
 
-from . import checks, dashboard, forms, selectors, services
+from . import checks, extensions, forms, selectors, services
 from .filters import ApplicationFilter
 from .models import Application, Document
-from .rules import is_member
 
 PAGE_SIZE = 50
-
-
-@login_required
-def home(request):
-    return render(request, "home.html", {"panels": dashboard.panels(request.user)})
+# Where a user without the list page finds their work instead (first that applies).
+ELSEWHERE = (("decisions.use_board_pages", "board-queue"), ("reviews.list", "review-list"))
 
 
 @login_required
 def application_list(request):
     user = request.user
-    if not (roles.is_coordinator(user) or roles.is_applicant(user)):
-        if roles.is_board(user):
-            return redirect("board-queue")
-        if roles.is_reviewer(user):
-            return redirect("review-list")
+    if not rules.has_perm("applications.list", user):
+        for permission, url_name in ELSEWHERE:
+            if rules.has_perm(permission, user):
+                return redirect(url_name)
         raise PermissionDenied
     filterset = ApplicationFilter(request.GET or None, selectors.application_list(user))
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
@@ -53,47 +50,42 @@ def application_list(request):
 
 @login_required
 def application_new(request):
-    if not roles.is_applicant(request.user):
+    if not rules.has_perm("applications.create", request.user):
         raise PermissionDenied
     form = forms.NewApplicationForm(_posted(request), user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            application = services.create_application(request.user, **form.cleaned_data)
-        except RuleViolation as violation:
-            add_violation(form, violation)
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 422
         else:
-            messages.success(request, _("The draft has been created."))
-            return redirect("application-detail", pk=application.pk)
-    status = 422 if form.errors else 200
+            data = form.cleaned_data
+            application, refused = attempt(
+                lambda: services.create_application(request.user, **data), form
+            )
+            if refused is None:
+                messages.success(request, _("The draft has been created."))
+                return redirect("application-detail", pk=application.pk)
+            status = refused.status
     return render(request, "applications/new.html", {"form": form}, status=status)
 
 
 def _detail_context(user, application):
-    member = is_member(user, application)
-    full = selectors.can_read_full(user, application)
-    context = {
+    """What the page shows; what the user may do is asked in the template (``has_perm``)."""
+    full = rules.has_perm("applications.read", user, application)
+    actions, parts = extensions.detail_contributions(user, application)
+    return {
         "application": application,
         "full": full,
-        "is_member": member,
         "sections": forms.SECTIONS,
         "history": selectors.history(application) if full else [],
         "documents": selectors.documents(application) if full else [],
-        "versions": application.versions.select_related("submitted_by") if full else [],
-        "letters": selectors.letters(application)
-        if selectors.may_see_letters(user, application)
+        "versions": selectors.versions(application) if full else [],
+        "flags": checks.flags(application)
+        if rules.has_perm("applications.read_flags", user, application)
         else [],
-        "flags": checks.flags(application) if full and not member else [],
-        "may": {
-            "edit": member and application.is_editable,
-            "submit": member and application.is_editable,
-            "withdraw": member and services.can_proceed(application.withdraw),
-            "return": services.may_transition(application.return_for_revision, user),
-            "manage_reviews": roles.is_coordinator(user)
-            and application.state in ("submitted", "in_review", "awaiting_decision"),
-            "decide": roles.is_board(user) and application.state == "awaiting_decision",
-        },
+        "extra_actions": actions,
+        "parts": [render_to_string(part.template, part.context) for part in parts],
     }
-    return context
 
 
 @login_required
@@ -104,8 +96,9 @@ def application_detail(request, pk):
 
 
 def _own_editable(request, pk):
+    """The company's own application (others: 404 or 403); its state is checked later."""
     application = selectors.get_visible_application(request.user, pk)
-    if not is_member(request.user, application):
+    if not rules.has_perm("applications.act_for", request.user, application):
         raise PermissionDenied
     return application
 
@@ -123,11 +116,13 @@ def section_edit(request, pk, section):
     if request.method == "POST":
         version = _int(request.POST.get("version"))
         if form.is_valid():
-            try:
-                services.update_application(request.user, application, form.cleaned_data, version)
-            except StateConflict as conflict:
-                form.add_error(None, conflict.message)
-                status = 409
+            data = form.cleaned_data
+            _saved, refused = attempt(
+                lambda: services.update_application(request.user, application, data, version),
+                form,
+            )
+            if refused is not None:
+                status = refused.status
             else:
                 messages.success(request, _("Saved."))
                 if request.GET.get("check"):
@@ -166,12 +161,26 @@ def company_edit(request, pk):
         raise StateConflict(_("The application can no longer be edited."))
     organization = application.organization
     form = forms.OrganizationForm(_posted(request), instance=organization)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The company data has been saved."))
-        return redirect(reverse("application-detail", args=[pk]) + "#company")
-    status = 400 if form.errors else 200
-    context = {"application": application, "form": form}
+    status = 200
+    if request.method == "POST":
+        version = _int(request.POST.get("version"))
+        if form.is_valid():
+            data = form.cleaned_data
+            _saved, refused = attempt(
+                lambda: services.update_organization(request.user, application, data, version),
+                form,
+            )
+            if refused is None:
+                messages.success(request, _("The company data has been saved."))
+                return redirect(reverse("application-detail", args=[pk]) + "#company")
+            status = refused.status
+        else:
+            status = 400
+    context = {
+        "application": application,
+        "form": form,
+        "version": request.POST.get("version", organization.version),
+    }
     return render(request, "applications/company_form.html", context, status=status)
 
 
@@ -182,16 +191,17 @@ def documents(request, pk):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                services.add_document(
-                    request.user, application, form.cleaned_data["kind"], form.cleaned_data["file"]
-                )
-            except RuleViolation as violation:
-                add_violation(form, violation)
-                status = 422
-            else:
+            data = form.cleaned_data
+            _document, refused = attempt(
+                lambda: services.add_document(
+                    request.user, application, data["kind"], data["file"]
+                ),
+                form,
+            )
+            if refused is None:
                 messages.success(request, _("The document has been uploaded."))
                 return redirect("application-documents", pk=pk)
+            status = refused.status
         else:
             status = 400
     context = {
@@ -217,25 +227,11 @@ def document_delete(request, pk, document_pk):
 
 @login_required
 def document_download(request, pk, document_pk):
-    document = selectors.get_visible_document(request.user, pk, document_pk)
+    document = selectors.get_readable_document(request.user, pk, document_pk)
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,
         filename=document.original_name,
-        content_type="application/pdf",
-    )
-
-
-@login_required
-def letter_download(request, pk, letter_pk):
-    letter = selectors.get_visible_letter(request.user, pk, letter_pk)
-    if not letter.file:
-        raise StateConflict(_("The letter has not been produced yet."))
-    filename = f"Bescheid-{letter.application.reference}-{letter.number}.pdf"
-    return FileResponse(
-        letter.file.open("rb"),
-        as_attachment=True,
-        filename=filename,
         content_type="application/pdf",
     )
 
@@ -246,14 +242,14 @@ def submit(request, pk):
     form = forms.DeclarationsForm(_posted(request))
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.submit(request.user, application, form.cleaned_data)
-        except RuleViolation as violation:
-            add_violation(form, violation)
-            status = 422
-        else:
+        data = form.cleaned_data
+        _submitted, refused = attempt(
+            lambda: services.submit(request.user, application, data), form
+        )
+        if refused is None:
             messages.success(request, _("Your application has been submitted."))
             return redirect("application-detail", pk=pk)
+        status = refused.status
     context = {
         "application": application,
         "form": form,
@@ -263,10 +259,7 @@ def submit(request, pk):
 
 
 def _pending(application):
-    """Every rule the application still breaks, by field (declarations aside)."""
-    kinds = set(application.documents.values_list("kind", flat=True))
-    given = dict.fromkeys(checks.DECLARATIONS, True)
-    return checks.submission_violations(application, kinds, given, timezone.localdate())
+    return selectors.pending_violations(application, timezone.localdate())
 
 
 def _attach_rule_notes(form, violations):
@@ -315,25 +308,23 @@ def return_for_revision(request, pk):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.return_for_revision(
+        _returned, refused = attempt(
+            lambda: services.return_for_revision(
                 request.user, application, data["reason"], data["deadline"]
-            )
-        except RuleViolation as violation:
-            add_violation(form, violation)
-            status = 422
-        else:
+            ),
+            form,
+        )
+        if refused is None:
             messages.success(request, _("The application has been returned to the company."))
             return redirect("application-detail", pk=pk)
+        status = refused.status
     context = {"application": application, "form": form}
     return render(request, "applications/return.html", context, status=status)
 
 
 @login_required
 def version_detail(request, pk, number):
-    application = selectors.get_visible_application(request.user, pk)
-    if not selectors.can_read_full(request.user, application):
-        raise Http404
+    application = selectors.get_readable_application(request.user, pk)
     version = application.versions.filter(number=number).select_related("submitted_by").first()
     if version is None:
         raise Http404

@@ -14,10 +14,12 @@ from django.utils import timezone
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from applications import letters, selectors, services
-from applications.models import Application, Reminder, State
+from applications import selectors, services
+from applications.models import Application, State
+from decisions import letters
+from notifications.models import Reminder
+from notifications.reminders import send_reminders
 from reviews.models import Assignment
-from reviews.reminders import send_reminders
 
 from . import data
 from .measure import elapsed_s, log, median_ms, queries, ratio

@@ -10,16 +10,10 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.utils import timezone
 
-from applications.models import (
-    Application,
-    ApplicationVersion,
-    ConflictDeclaration,
-    Decision,
-    DecisionLetter,
-    State,
-)
+from applications.models import Application, ApplicationVersion, State
+from decisions.models import Decision, DecisionLetter
 from funding.models import Membership, Organization, Programme
-from reviews.models import Assignment, Review
+from reviews.models import Assignment, ConflictDeclaration, Review
 
 STATES = [state.value for state in State]
 SUBMITTED_STATES = set(STATES) - {State.DRAFT}

@@ -9,6 +9,36 @@ from django.utils.translation import gettext_lazy as _
 from .models import DocumentKind, Membership, Organization, Programme, default_required_documents
 
 
+class ReadOnlyMixin:
+    """View only: no adding, changing or deleting (superusers included)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    related = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.related)
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+
 class ProgrammeForm(forms.ModelForm):
     """The required documents as checkboxes, stored as a list of kinds in the JSONField."""
 
@@ -97,6 +127,12 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ("legal_form", "non_profit", "language")
     search_fields = ("name", "register_number", "contact_email")
     inlines = (MembershipInline,)
+
+    def save_model(self, request, obj, form, change):
+        """An operator's edit counts as a new version: a company form open meanwhile is stale."""
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

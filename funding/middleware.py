@@ -1,4 +1,4 @@
-"""One place that turns domain errors into the HTTP answers of DESIGN.md (never a 500)."""
+"""One place that turns domain errors into the HTTP answers of docs/design.md (never a 500)."""
 
 from django.shortcuts import render
 from django_fsm import ConcurrentTransition, TransitionNotAllowed

@@ -143,6 +143,8 @@ class Organization(models.Model):
         _("preferred language"), max_length=5, choices=settings.LANGUAGES, default="de"
     )
     iban = IBANField(_("IBAN"), blank=True)
+    # Raised by every save of the company data: a stale edit is refused (409).
+    version = models.PositiveIntegerField(default=1, editable=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
     )

@@ -29,9 +29,13 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "django_filters",
     "rules.apps.AutodiscoverRulesConfig",
+    # The domain, lowest layer first (docs/design.md): each app imports only those above it.
     "funding",
+    "notifications",
     "applications",
     "reviews",
+    "decisions",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -60,7 +64,6 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "funding.context_processors.roles",
             ],
         },
     },
@@ -169,9 +172,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "send-reminders": {"task": "reviews.tasks.send_reminders", "schedule": crontab(minute=5)},
+    "send-reminders": {
+        "task": "notifications.tasks.send_reminders",
+        "schedule": crontab(minute=5),
+    },
     "sweep-letters": {
-        "task": "applications.tasks.sweep_letters",
+        "task": "decisions.tasks.sweep_letters",
         "schedule": timedelta(minutes=10),
     },
 }

@@ -1,11 +1,27 @@
-"""Django admin for reviewer assignments and reviews: read-only (changes go through services)."""
+"""Django admin of declarations, assignments and reviews: read-only (changes: services)."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from applications.admin import ApplicationAdmin, ReadOnlyAdmin, ReadOnlyInline
+from applications.admin import add_inline
+from funding.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import Assignment, Review
+from .models import Assignment, ConflictDeclaration, Review
+
+
+class ConflictDeclarationInline(ReadOnlyInline):
+    model = ConflictDeclaration
+    fields = ("user", "round", "has_conflict", "note", "declared_at")
+    related = ("user",)
+
+
+@admin.register(ConflictDeclaration)
+class ConflictDeclarationAdmin(ReadOnlyAdmin):
+    list_display = ("application", "user", "round", "has_conflict", "declared_at")
+    list_select_related = ("application", "user")
+    list_filter = ("has_conflict",)
+    search_fields = ("application__reference", "user__username", "user__last_name")
+    fields = ("application", "user", "round", "has_conflict", "note", "declared_at")
 
 
 class ReviewInline(ReadOnlyInline):
@@ -51,5 +67,6 @@ class AssignmentInline(ReadOnlyInline):
     show_change_link = True
 
 
-# The application's page lists its reviewer assignments too (reviews → applications only).
-ApplicationAdmin.inlines = (*ApplicationAdmin.inlines, AssignmentInline)
+# The application's admin page lists its declarations and assignments too.
+add_inline(ConflictDeclarationInline)
+add_inline(AssignmentInline)

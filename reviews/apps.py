@@ -7,6 +7,9 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews")
 
     def ready(self):
-        from . import signals
+        from . import mails, panels, reminders, signals
 
         signals.connect()
+        mails.register()
+        panels.register()
+        reminders.register()

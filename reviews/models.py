@@ -1,4 +1,4 @@
-"""Reviewer assignments and reviews (Gutachten) of the expert project."""
+"""Conflict-of-interest declarations, reviewer assignments and reviews (Gutachten)."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -6,6 +6,33 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
+
+
+class ConflictDeclaration(models.Model):
+    """A reviewer's declaration on conflicts of interest (Befangenheit) for one round."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="conflict_declarations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conflict_declarations"
+    )
+    round = models.PositiveSmallIntegerField()
+    has_conflict = models.BooleanField(_("I have a conflict of interest"))
+    note = models.TextField(_("note"), blank=True)
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conflict-of-interest declaration")
+        verbose_name_plural = _("conflict-of-interest declarations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "user", "round"], name="unique_conflict_declaration"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.application_id} · {self.has_conflict}"
 
 
 class Assignment(models.Model):

@@ -2,10 +2,11 @@
 
 from django.db.models import F
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from applications.models import ConflictDeclaration, State
+from applications.models import State
 
-from .models import Assignment, Review
+from .models import Assignment, ConflictDeclaration, Review
 
 # The reviewer's list shows the applications whose round is running or has just closed.
 LIST_STATES = (State.SUBMITTED, State.IN_REVIEW, State.AWAITING_DECISION)
@@ -99,4 +100,30 @@ def round_assignments(application):
         Assignment.objects.filter(application=application)
         .select_related("reviewer", "review")
         .order_by("-round", F("due_on").asc(nulls_last=True), "id")
+    )
+
+
+def overdue_count(user=None):
+    """Applications in review with an open assignment past its due date (of ``user``)."""
+    assignments = Assignment.objects.filter(
+        status=Assignment.Status.OPEN,
+        application__state=State.IN_REVIEW,
+        due_on__lt=timezone.localdate(),
+    )
+    if user is not None:
+        assignments = assignments.filter(reviewer=user)
+    return assignments.values("application_id").distinct().count()
+
+
+def open_request_count(user):
+    """The reviewer's open assignments of applications submitted or in review."""
+    return (
+        Assignment.objects.filter(
+            reviewer=user,
+            status=Assignment.Status.OPEN,
+            application__state__in=(State.SUBMITTED, State.IN_REVIEW),
+        )
+        .values("application_id")
+        .distinct()
+        .count()
     )

@@ -1,26 +1,27 @@
-"""Use cases of the review round: assign, declare conflicts, review, start and complete."""
+"""Use cases of the review round: assign, declare conflicts, review, start and complete.
+
+Each keeps the services' shape (lock the application, state 409, permission 403, rules 422,
+transition and log, work on commit) and lists its effects in its docstring.
+"""
 
 import datetime
 
+import rules
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import notifications
-from applications import rules as perms
-from applications import services as application_services
 from applications.models import State
-from applications.services import ensure_transition, locked, on_commit
+from applications.services import ensure_perm, ensure_transition, locked, on_commit
 from funding import roles
 from funding.errors import RuleViolation, StateConflict
 from funding.models import REVIEWERS
+from notifications.services import notify
 
-from .models import Assignment, Review
-
-ASSIGNABLE_STATES = (State.SUBMITTED, State.IN_REVIEW)
-REVIEWABLE_STATES = (State.IN_REVIEW, State.AWAITING_DECISION)
+from .models import Assignment, ConflictDeclaration, Review
+from .rules import ASSIGNABLE_STATES, REVIEWABLE_STATES
 
 
 def due_date(application, start=None):
@@ -36,20 +37,26 @@ def active_assignments(application):
 
 
 def assign_reviewer(user, application, reviewer):
-    """The coordination office asks a member of the expert project to review this round."""
-    if not perms.may_assign(user, application):
-        raise PermissionDenied(_("Only the coordination office assigns reviewers."))
-    errors = []
-    if not roles.is_reviewer(reviewer) or not reviewer.is_active:
-        errors.append(_("Only members of the expert project can review."))
-    if perms.is_member(reviewer, application):
-        errors.append(_("A member of the applicant organisation cannot review it."))
-    if errors:
-        raise RuleViolation({"reviewer": errors})
+    """The coordination office asks a member of the expert project to review this round.
+
+    Effects: the application locked; state 409, ``reviews.assign`` 403, the reviewer 422; an
+    ``Assignment`` (new, or a declined one reopened), due a review period after the start of
+    the review if it runs; the mail ``assigned`` queued on commit.
+    """
     with transaction.atomic():
         app = locked(application)
         if app.state not in ASSIGNABLE_STATES:
             raise StateConflict(_("Reviewers can only be assigned before or during the review."))
+        ensure_perm(
+            "reviews.assign", user, app, _("Only the coordination office assigns reviewers.")
+        )
+        errors = []
+        if not roles.is_reviewer(reviewer) or not reviewer.is_active:
+            errors.append(_("Only members of the expert project can review."))
+        if app.organization_id in roles.organization_ids(reviewer):
+            errors.append(_("A member of the applicant organisation cannot review it."))
+        if errors:
+            raise RuleViolation({"reviewer": errors})
         assignment, created = Assignment.objects.get_or_create(
             application=app,
             reviewer=reviewer,
@@ -65,19 +72,24 @@ def assign_reviewer(user, application, reviewer):
             assignment.assigned_at = timezone.now()
         assignment.due_on = due_date(app) if app.state == State.IN_REVIEW else None
         assignment.save()
-        on_commit(lambda: notifications.notify("assigned", assignment))
+        on_commit(lambda: notify("assigned", assignment))
     return assignment
 
 
 def remove_assignment(user, assignment):
-    """Take an open assignment back (to reassign it to someone else)."""
-    if not perms.may_assign(user, assignment.application):
-        raise PermissionDenied(_("Only the coordination office assigns reviewers."))
+    """Take an open assignment back (to reassign it to someone else).
+
+    Effects: application and assignment locked; state 409, ``reviews.assign`` 403; the
+    assignment ``removed`` (the reviewer no longer sees the application).
+    """
     with transaction.atomic():
         app = locked(assignment.application)
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
         if app.state not in ASSIGNABLE_STATES or assignment.status != Assignment.Status.OPEN:
             raise StateConflict(_("Only an open assignment can be removed."))
+        ensure_perm(
+            "reviews.assign", user, app, _("Only the coordination office assigns reviewers.")
+        )
         assignment.status = Assignment.Status.REMOVED
         assignment.save(update_fields=["status"])
     return assignment
@@ -89,7 +101,12 @@ def _own_assignment(user, assignment):
 
 
 def declare_conflict(user, assignment, has_conflict, note=""):
-    """The reviewer declares on conflicts of interest; a conflict recuses them."""
+    """The reviewer declares on conflicts of interest for the round; a conflict recuses them.
+
+    Effects: application and assignment locked; 403 unless their own, 409 unless open, 422
+    for a conflict without a description; a ``ConflictDeclaration`` (once per round: 409);
+    with a conflict the assignment ``recused`` and the mail ``recused`` queued on commit.
+    """
     _own_assignment(user, assignment)
     with transaction.atomic():
         app = locked(assignment.application)
@@ -98,16 +115,27 @@ def declare_conflict(user, assignment, has_conflict, note=""):
             raise StateConflict(_("This assignment is no longer open."))
         if has_conflict and not (note or "").strip():
             raise RuleViolation({"note": [_("Please describe the conflict of interest.")]})
-        application_services.declare_conflict(user, app, has_conflict, note)
+        _declaration, created = ConflictDeclaration.objects.get_or_create(
+            application=app,
+            user=user,
+            round=app.submission_count,
+            defaults={"has_conflict": has_conflict, "note": (note or "").strip()},
+        )
+        if not created:
+            raise StateConflict(_("You have already declared on conflicts for this round."))
         if has_conflict:
             assignment.status = Assignment.Status.RECUSED
             assignment.save(update_fields=["status"])
-            on_commit(lambda: notifications.notify("recused", assignment))
+            on_commit(lambda: notify("recused", assignment))
     return assignment
 
 
 def decline_assignment(user, assignment):
-    """The reviewer cannot take the review on (without a conflict)."""
+    """The reviewer cannot take the review on (without a conflict).
+
+    Effects: application and assignment locked; 403 unless their own, 409 unless open; the
+    assignment ``declined``; the mail ``declined`` queued on commit.
+    """
     _own_assignment(user, assignment)
     with transaction.atomic():
         locked(assignment.application)
@@ -116,12 +144,16 @@ def decline_assignment(user, assignment):
             raise StateConflict(_("This assignment is no longer open."))
         assignment.status = Assignment.Status.DECLINED
         assignment.save(update_fields=["status"])
-        on_commit(lambda: notifications.notify("declined", assignment))
+        on_commit(lambda: notify("declined", assignment))
     return assignment
 
 
 def start_review(user, application):
-    """Start the round once enough reviewers are active; due dates count from now."""
+    """Start the round once enough reviewers are active (transition ``start_review``).
+
+    Effects: the application locked; state 409, ``reviews.start_review`` 403, too few active
+    assignments 422; the transition logged; open assignments due a review period from today.
+    """
     with transaction.atomic():
         app = locked(application)
         ensure_transition(app.start_review, user)
@@ -142,12 +174,6 @@ def start_review(user, application):
     return app
 
 
-def has_declared_no_conflict(user, application):
-    return application.conflict_declarations.filter(
-        user=user, round=application.submission_count, has_conflict=False
-    ).exists()
-
-
 def review_violations(data):
     """Scores 1–5, a known recommendation and a comment (else the database refuses: a 500)."""
     errors = {}
@@ -163,7 +189,14 @@ def review_violations(data):
 
 
 def submit_review(user, assignment, data):
-    """Submit or edit a review; the last required review closes the round by itself."""
+    """Submit or edit a review; the last required review closes the round by itself.
+
+    Effects: application and assignment locked; 403 unless their own, 409 unless the round
+    runs or awaits the decision, 403 without a declaration of no conflict, 422 for the review's
+    rules; the ``Review`` written, the assignment ``done``. When it is the last required
+    review: transition ``complete_review`` logged as done by this reviewer ("automatic"),
+    ``awaiting_since`` set, open assignments of the round ``closed``.
+    """
     _own_assignment(user, assignment)
     with transaction.atomic():
         app = locked(assignment.application)
@@ -172,7 +205,7 @@ def submit_review(user, assignment, data):
             raise StateConflict(_("This review can no longer be submitted or changed."))
         if assignment.round != app.submission_count:
             raise StateConflict(_("This review belongs to an earlier round."))
-        if not has_declared_no_conflict(user, app):
+        if not rules.has_perm("reviews.read_assigned", user, assignment):
             raise PermissionDenied(_("Please declare on conflicts of interest first."))
         errors = review_violations(data)
         if errors:
@@ -189,7 +222,11 @@ def submit_review(user, assignment, data):
 
 
 def close_review_round(user, application, reason):
-    """The coordination office closes the round with fewer reviews, giving a reason."""
+    """The coordination office closes the round with fewer reviews (``complete_review``).
+
+    Effects: the application locked; state 409, ``reviews.complete_review`` 403, a reason 422;
+    then as for the last required review, logged with the reason.
+    """
     with transaction.atomic():
         app = locked(application)
         ensure_transition(app.complete_review, user)

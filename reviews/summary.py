@@ -1,5 +1,5 @@
-"""The review summary the board reads: the queue of applications awaiting a decision and the
-summary of one application's current review round.
+"""The review summary the board reads: per application of a queue (annotations) and for one
+application's current review round.
 
 Only reviews of the *current* round count (``Assignment.round == Application.submission_count``,
 assignment done): a resubmitted application is judged by its new round alone.
@@ -8,23 +8,8 @@ assignment done): a resubmitted application is judged by its new round alone.
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from django.db.models import (
-    Avg,
-    Case,
-    CharField,
-    Count,
-    Exists,
-    F,
-    FloatField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Concat, Trim
-
-from applications.models import Application, ConflictDeclaration, Decision, State
+from django.db.models import Avg, Count, F, FloatField, Q
+from django.db.models.functions import Cast
 
 from .models import Assignment, Review
 
@@ -58,51 +43,13 @@ def _total_expression():
     return expression
 
 
-def _display_name(prefix):
-    """A user's full name, or the username when no name is recorded (in SQL)."""
-    first, last = F(f"{prefix}first_name"), F(f"{prefix}last_name")
-    return Case(
-        When(
-            Q(**{f"{prefix}first_name": ""}) & Q(**{f"{prefix}last_name": ""}),
-            then=F(f"{prefix}username"),
-        ),
-        default=Trim(Concat(first, Value(" "), last, output_field=CharField())),
-        output_field=CharField(),
-    )
+def review_annotations():
+    """Annotations of an ``Application`` queryset with its current round's reviews.
 
-
-def _awaiting(programme=None):
-    queryset = Application.objects.filter(state=State.AWAITING_DECISION)
-    if programme is not None:
-        queryset = queryset.filter(programme=programme)
-    return queryset
-
-
-def queue_size(programme=None):
-    """How many applications await a decision (a plain count, without the annotations)."""
-    return _awaiting(programme).count()
-
-
-QUEUE_ORDER = (F("awaiting_since").asc(nulls_last=True), "id")
-
-
-def queue_ids(programme=None):
-    """The queue's order as ids only: cheap to page through (index on state, awaiting_since)."""
-    return _awaiting(programme).order_by(*QUEUE_ORDER).values_list("pk", flat=True)
-
-
-def board_queue(programme=None, user=None):
-    """Applications awaiting a decision, the longest waiting first, in one query.
-
-    Each row carries: ``reviews_count``, ``mean_total``, ``mean_<criterion>`` for each of
-    ``Review.CRITERIA``, ``rec_<recommendation>`` counts, ``has_open_proposal``,
-    ``proposal_outcome``, ``proposer_id`` and ``proposer_name``. With ``user``, also
-    ``user_reviewed`` (the user declared on conflicts for it in some round, so may not decide).
+    ``reviews_count``, ``mean_total``, ``mean_<criterion>`` for each of ``Review.CRITERIA``
+    and ``rec_<recommendation>`` counts (the board queue adds its own).
     """
-    open_proposals = Decision.objects.filter(
-        application=OuterRef("pk"), status=Decision.Status.OPEN
-    )
-    annotations = {
+    return {
         "reviews_count": Count("assignments__review", filter=_CURRENT),
         "mean_total": _mean(_total_expression()),
         **{f"mean_{name}": _mean(_review(name)) for name in Review.CRITERIA},
@@ -113,23 +60,7 @@ def board_queue(programme=None, user=None):
             )
             for value in RECOMMENDATIONS
         },
-        "has_open_proposal": Exists(open_proposals),
-        "proposal_outcome": Subquery(open_proposals.values("outcome")[:1]),
-        "proposer_id": Subquery(open_proposals.values("proposed_by_id")[:1]),
-        "proposer_name": Subquery(
-            open_proposals.annotate(name=_display_name("proposed_by__")).values("name")[:1]
-        ),
     }
-    if user is not None and user.is_authenticated:
-        annotations["user_reviewed"] = Exists(
-            ConflictDeclaration.objects.filter(application=OuterRef("pk"), user=user)
-        )
-    return (
-        _awaiting(programme)
-        .select_related("programme", "organization")
-        .annotate(**annotations)
-        .order_by(*QUEUE_ORDER)
-    )
 
 
 def recommendation_counts(row):

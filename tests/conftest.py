@@ -149,3 +149,12 @@ def _private_media_root(media_root):
 def _fast_password_hasher(settings):
     """Factories hash a password per user; the default hasher would cost ~0.6 s each."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english():
+    """The English interface and messages (use it where a test reads English texts)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

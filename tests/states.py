@@ -5,6 +5,7 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applications import services
+from decisions import services as decision_services
 from reviews import services as review_services
 from tests import factories
 
@@ -72,14 +73,14 @@ def awaiting_decision(**kwargs):
 def approved(amount=None, **kwargs):
     application = awaiting_decision(**kwargs)
     first, second = factories.board_member(), factories.board_member()
-    decision = services.propose_decision(
+    decision = decision_services.propose_decision(
         first,
         application,
         "approve",
         amount=amount or application.requested_amount,
         conditions="Jährlicher Verwendungsnachweis.",
     )
-    services.confirm_decision(second, decision)
+    decision_services.confirm_decision(second, decision)
     application.refresh_from_db()
     return application
 
@@ -94,10 +95,10 @@ def returned(**kwargs):
 def rejected(**kwargs):
     application = awaiting_decision(**kwargs)
     first, second = factories.board_member(), factories.board_member()
-    decision = services.propose_decision(
+    decision = decision_services.propose_decision(
         first, application, "reject", reasons="Die Finanzierung ist nicht gesichert."
     )
-    services.confirm_decision(second, decision)
+    decision_services.confirm_decision(second, decision)
     application.refresh_from_db()
     return application
 

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import connection
 from pypdf import PdfReader
 
-from applications.models import DecisionLetter, State
+from applications.models import State
+from decisions.models import DecisionLetter
 from tests import states
 
 pytestmark = [

@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
-from applications.models import Application, DecisionLetter, State
+from applications.models import Application, State
+from decisions.models import DecisionLetter
 from reviews.forms import NO
 from tests import factories
 from tests.helpers import close_file

@@ -9,6 +9,11 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def letter_path(instance, filename):
+    # The model moved to decisions.models; its historical upload path needs no import.
+    return f"letters/{instance.application_id}/{instance.number}-{instance.sha256}.pdf"
+
+
 class Migration(migrations.Migration):
 
     initial = True
@@ -143,7 +148,7 @@ class Migration(migrations.Migration):
                 ('number', models.PositiveSmallIntegerField()),
                 ('status', models.CharField(choices=[('pending', 'waiting to be rendered'), ('rendering', 'being rendered'), ('rendered', 'rendered, not yet sent'), ('sending', 'being sent'), ('sent', 'sent'), ('uncertain', 'sending interrupted: check the mail log')], db_index=True, default='pending', max_length=10)),
                 ('language', models.CharField(default='de', max_length=5)),
-                ('file', models.FileField(blank=True, upload_to=applications.models.letter_path)),
+                ('file', models.FileField(blank=True, upload_to=letter_path)),
                 ('sha256', models.CharField(blank=True, max_length=64)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('claimed_at', models.DateTimeField(null=True)),

@@ -1,4 +1,4 @@
-"""The programme rules of DESIGN.md, with worked examples at and just beyond each bound.
+"""The programme rules of docs/design.md, with worked examples at and just beyond each bound.
 
 The messages are asserted in English (the msgids); the German catalogue translates them.
 """
@@ -7,23 +7,18 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from applications import checks, services
 from funding.errors import RuleViolation
 from funding.models import DocumentKind
 from tests import factories, states
 
+pytestmark = pytest.mark.usefixtures("english")
+
 D = Decimal
 TODAY = datetime.date(2026, 6, 1)
 ALL_DOCUMENTS = set(DocumentKind.values)
 REQUIRED = "This field is required for the submission."
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def make(programme=None, **fields):

@@ -12,7 +12,10 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from applications import services
-from applications.models import Application, Decision, ReferenceCounter
+from applications.models import Application, ReferenceCounter
+from decisions import selectors as decision_selectors
+from decisions import services as decision_services
+from decisions.models import Decision
 from funding.errors import RuleViolation, StateConflict
 from reviews import services as review_services
 from tests import factories, states
@@ -23,11 +26,6 @@ pytestmark = [
 ]
 
 THREADS = 8
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def run_concurrently(actions):
@@ -117,7 +115,7 @@ def test_concurrent_proposals_never_exceed_the_budget():
     members = [factories.board_member() for _ in applications]
     outcomes = run_concurrently(
         [
-            lambda app=app, member=member: services.propose_decision(
+            lambda app=app, member=member: decision_services.propose_decision(
                 member, app, "approve", amount=Decimal("40000")
             )
             for app, member in zip(applications, members, strict=True)
@@ -125,7 +123,7 @@ def test_concurrent_proposals_never_exceed_the_budget():
     )
     assert sum(isinstance(o, Decision) for o in outcomes) == 2
     assert sum(isinstance(o, RuleViolation) for o in outcomes) == 1
-    assert services.reserved_budget(programme) == Decimal("80000")
+    assert decision_selectors.reserved_budget(programme) == Decimal("80000")
 
 
 def test_the_last_reviews_submitted_at_once_complete_the_round_once():
@@ -154,13 +152,13 @@ def test_the_last_reviews_submitted_at_once_complete_the_round_once():
 
 def test_withdrawal_and_confirmation_at_once_leave_one_consistent_outcome():
     application = states.awaiting_decision()
-    decision = services.propose_decision(
+    decision = decision_services.propose_decision(
         factories.board_member(), application, "approve", amount=Decimal("50000")
     )
     confirmer = factories.board_member()
     outcomes = run_concurrently(
         [
-            lambda: services.confirm_decision(confirmer, decision),
+            lambda: decision_services.confirm_decision(confirmer, decision),
             lambda: services.withdraw(application.created_by, application),
         ]
     )

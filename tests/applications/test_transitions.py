@@ -10,33 +10,23 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from applications import services
 from applications.models import Application, ApplicationVersion, ReferenceCounter
+from decisions import services as decision_services
 from funding.errors import RuleViolation, StateConflict
 from reviews import services as review_services
 from reviews.models import Review
 from tests import factories, states
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 ROLES = ("applicant", "other_applicant", "coordinator", "reviewer", "board", "nobody", "anonymous")
 ALL_STATES = tuple(states.REACH)
 OPEN_STATES = ("draft", "submitted", "returned", "in_review", "awaiting_decision")
 REASON = "Bitte ergänzen Sie den Finanzierungsplan."
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def future():
@@ -76,10 +66,10 @@ ACTIONS = {
     "complete_review": lambda user, app: review_services.close_review_round(
         user, app, "One review is enough here."
     ),
-    "approve": lambda user, app: services.propose_decision(
+    "approve": lambda user, app: decision_services.propose_decision(
         user, app, "approve", amount=Decimal("50000"), conditions="Annual proof of use."
     ),
-    "reject": lambda user, app: services.propose_decision(
+    "reject": lambda user, app: decision_services.propose_decision(
         user, app, "reject", reasons="The financing is not secured."
     ),
     "withdraw": lambda user, app: services.withdraw(user, app, "Project postponed."),
@@ -271,7 +261,9 @@ def test_close_review_round_refused_by_rule():
 def test_decision_refused_by_rule(outcome, payload, errors):
     application = states.awaiting_decision()
     with pytest.raises(RuleViolation) as refused:
-        services.propose_decision(factories.board_member(), application, outcome, **payload)
+        decision_services.propose_decision(
+            factories.board_member(), application, outcome, **payload
+        )
     assert refused.value.errors == errors
     application.refresh_from_db()
     assert application.state == "awaiting_decision"

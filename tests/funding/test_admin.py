@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 from django_fsm_log.models import StateLog
 
-from applications.models import Application, Reminder, State
+from applications.models import Application, State
 from funding.models import DocumentKind, Programme
+from notifications.models import Reminder
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +164,8 @@ def test_programme_required_documents_are_checkboxes(superuser_client):
 
 
 def test_records_cannot_be_added_or_deleted(superuser_client):
-    from applications.models import ApplicationVersion, Decision, DecisionLetter
+    from applications.models import ApplicationVersion
+    from decisions.models import Decision, DecisionLetter
     from reviews.models import Assignment, Review
 
     for model in (Application, ApplicationVersion, Decision, DecisionLetter, Assignment, Review):

@@ -22,11 +22,6 @@ REVIEW_LIST_QUERIES = 5
 REVIEW_ROUND_QUERIES = 7
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def programme():
     return factories.ProgrammeFactory(required_documents=[])

@@ -3,35 +3,26 @@
 import datetime
 
 import pytest
+import rules
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from applications import services as application_services
-from applications.models import Application, ConflictDeclaration
+from applications.models import Application
+from decisions import services as decision_services
 from funding.errors import RuleViolation, StateConflict
 from funding.models import Membership
 from reviews import services
-from reviews.models import Assignment, Review
+from reviews.models import Assignment, ConflictDeclaration, Review
 from tests import factories, states
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 AUTOMATIC = "automatic: the last required review was submitted"
 NOT_A_REVIEWER = "Only members of the expert project can review."
 ORG_MEMBER = "A member of the applicant organisation cannot review it."
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def at(monkeypatch, day):
@@ -260,7 +251,7 @@ def test_declaring_no_conflict_records_it_for_the_round_and_allows_the_review():
 def test_declaring_before_the_review_starts_is_possible():
     application, _coordinator, (first, _second) = states.with_reviewers()
     services.declare_conflict(first, assignment_of(application, first), False)
-    assert services.has_declared_no_conflict(first, application)
+    assert rules.has_perm("reviews.read_application", first, application)
 
 
 def test_a_conflict_recuses_the_reviewer():
@@ -434,13 +425,13 @@ def test_reviews_can_be_edited_until_the_board_decides():
     # Editing while awaiting the decision does not fire anything again.
     assert StateLog.objects.for_(application).filter(transition="complete_review").count() == 1
 
-    decision = application_services.propose_decision(
+    decision = decision_services.propose_decision(
         factories.board_member(), application, "approve", amount=application.requested_amount
     )
     services.submit_review(
         first, assignment, {**states.REVIEW, "comment": "Noch vor dem Bescheid."}
     )
-    application_services.confirm_decision(factories.board_member(), decision)
+    decision_services.confirm_decision(factories.board_member(), decision)
     with pytest.raises(StateConflict):
         services.submit_review(first, assignment, {**states.REVIEW, "comment": "Zu spät."})
     assert Review.objects.get(assignment=assignment).comment == "Noch vor dem Bescheid."

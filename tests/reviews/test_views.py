@@ -20,12 +20,6 @@ REQUESTED = "60.000"  # 60000.00 as the German page shows it
 REQUESTED_EN = "60,000"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Factories hash a password per user: PBKDF2 would cost most of this module's time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def client():
     """A browser that asks for English, so that the assertions do not depend on the catalogue."""

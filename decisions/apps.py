@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DecisionsConfig(AppConfig):
+    name = "decisions"
+    verbose_name = _("Decisions")
+
+    def ready(self):
+        from . import mails, panels, signals
+
+        signals.connect()
+        mails.register()
+        panels.register()

@@ -1,0 +1,176 @@
+"""Use cases of the board: propose, confirm or object to a decision; the letter it writes.
+
+Each keeps the services' shape (lock the rows in a fixed order: application, then programme,
+then decision; state 409, permission 403, rules 422; transition and log; work on commit) and
+lists its effects in its docstring. A return or withdrawal voids an open proposal
+(``signals``), in the transition's own transaction.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications import checks
+from applications.services import ensure_perm, ensure_transition, locked, on_commit
+from funding.errors import RuleViolation, StateConflict
+from funding.models import Programme
+from notifications.services import notify
+
+from . import selectors, tasks
+from .models import Decision, DecisionLetter
+
+
+def _approval_violations(app, amount, programme, reserved):
+    errors = []
+    if amount is None or amount <= 0:
+        return {"amount": [_("The granted amount must be greater than zero.")]}
+    if amount > app.requested_amount:
+        errors.append(
+            _("The granted amount may not exceed the requested amount of %(amount)s.")
+            % {"amount": checks.euro(app.requested_amount)}
+        )
+    remaining = programme.budget - selectors.committed_budget(programme) - reserved
+    if amount > remaining:
+        errors.append(
+            _("The granted amount exceeds the remaining budget of %(amount)s.")
+            % {"amount": checks.euro(max(remaining, Decimal("0")))}
+        )
+    headroom = selectors.de_minimis_headroom(app)
+    if amount > headroom:
+        errors.append(
+            _("The granted amount exceeds the de minimis headroom of %(amount)s.")
+            % {"amount": checks.euro(max(headroom, Decimal("0")))}
+        )
+    return {"amount": errors} if errors else {}
+
+
+DECISION_TERMS = ("instrument", "loan_term_months", "interest_rate", "grace_period_months")
+
+
+def propose_decision(user, application, outcome, amount=None, conditions="", reasons="", **terms):
+    """A board member proposes approval or rejection; without four eyes it takes effect at once.
+
+    Effects: application, then programme locked; state 409, ``decisions.decide`` 403, an open
+    proposal 409, the decision's rules 422 (budget counts open proposals as reserved); a
+    ``Decision`` (open) for the current version; the mail ``decision_proposed`` queued on commit.
+    Without four eyes it is confirmed at once (see ``confirm_decision``).
+    """
+    with transaction.atomic():
+        app = locked(application)
+        method = app.approve if outcome == Decision.Outcome.APPROVE else app.reject
+        if outcome not in Decision.Outcome.values:
+            raise RuleViolation({"outcome": [_("Please choose approve or reject.")]})
+        ensure_transition(method, user)
+        # Before the rules: an open proposal of this application would count as reserved.
+        if app.decisions.filter(status=Decision.Status.OPEN).exists():
+            raise StateConflict(_("A decision has already been proposed for this application."))
+        programme = Programme.objects.select_for_update().get(pk=app.programme_id)
+        if outcome == Decision.Outcome.APPROVE:
+            errors = _approval_violations(
+                app, amount, programme, selectors.reserved_budget(programme)
+            )
+        else:
+            errors = {} if (reasons or "").strip() else {"reasons": [_("Please give reasons.")]}
+        if errors:
+            raise RuleViolation(errors)
+        decision = Decision.objects.create(
+            application=app,
+            application_version=app.versions.get(number=app.submission_count),
+            outcome=outcome,
+            amount=amount if outcome == Decision.Outcome.APPROVE else None,
+            conditions=(conditions or "").strip(),
+            reasons=(reasons or "").strip(),
+            proposed_by=user,
+            **{name: terms.get(name, getattr(app, name)) for name in DECISION_TERMS},
+        )
+        if not programme.four_eyes:
+            return _confirm(user, app, programme, decision)
+        on_commit(lambda: notify("decision_proposed", decision))
+    return decision
+
+
+def confirm_decision(user, decision):
+    """A second board member confirms: the transition fires and the letter is queued.
+
+    Effects: application, programme and decision locked (in this order); 409 unless the
+    proposal is open or the state allows it, ``decisions.decide`` 403, the proposer 403, the
+    budget and de minimis 422; transition ``approve`` or ``reject`` logged naming both members;
+    the decision ``confirmed``; a ``DecisionLetter`` (pending); the letter queued on commit
+    (the letter sweep re-queues it if the broker is down).
+    """
+    with transaction.atomic():
+        app = locked(decision.application)
+        programme = Programme.objects.select_for_update().get(pk=app.programme_id)
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        if decision.status != Decision.Status.OPEN:
+            raise StateConflict(_("This proposal is no longer open."))
+        method = app.approve if decision.outcome == Decision.Outcome.APPROVE else app.reject
+        ensure_transition(method, user)
+        if decision.proposed_by_id == user.pk:
+            raise PermissionDenied(_("A second board member must confirm the proposal."))
+        if decision.outcome == Decision.Outcome.APPROVE:
+            errors = _approval_violations(
+                app,
+                decision.amount,
+                programme,
+                selectors.reserved_budget(programme, exclude=decision),
+            )
+            if errors:
+                raise RuleViolation(errors)
+        return _confirm(user, app, programme, decision)
+
+
+def _confirm(user, app, programme, decision):
+    method = app.approve if decision.outcome == Decision.Outcome.APPROVE else app.reject
+    if decision.proposed_by_id == user.pk:
+        note = _("Decided by %(user)s") % {"user": user.get_full_name() or user.username}
+    else:
+        note = _("Proposed by %(proposer)s, confirmed by %(user)s") % {
+            "proposer": decision.proposed_by.get_full_name() or decision.proposed_by.username,
+            "user": user.get_full_name() or user.username,
+        }
+    method(by=user, description=note)
+    app.save()
+    decision.status = Decision.Status.CONFIRMED
+    decision.confirmed_by = user
+    decision.confirmed_at = timezone.now()
+    decision.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    letter = DecisionLetter.objects.create(
+        application=app,
+        decision=decision,
+        number=app.letters.count() + 1,
+        language=app.organization.language,
+    )
+    on_commit(lambda: _queue_letter(letter.pk))
+    return decision
+
+
+def _queue_letter(letter_id):
+    tasks.generate_decision_letter.delay(letter_id)
+
+
+def object_to_decision(user, decision, note):
+    """A second board member objects: the proposal closes and a new one can be made.
+
+    Effects: application and decision locked; 409 unless open, ``decisions.decide`` 403, the
+    proposer 403, a note 422; the decision ``objected`` with the note. No transition.
+    """
+    with transaction.atomic():
+        app = locked(decision.application)
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        if decision.status != Decision.Status.OPEN:
+            raise StateConflict(_("This proposal is no longer open."))
+        ensure_perm("decisions.decide", user, app, _("You may not decide this application."))
+        if decision.proposed_by_id == user.pk:
+            raise PermissionDenied(_("Only another board member can object."))
+        if not (note or "").strip():
+            raise RuleViolation({"note": [_("Please say why you object.")]})
+        decision.status = Decision.Status.OBJECTED
+        decision.confirmed_by = user
+        decision.confirmed_at = timezone.now()
+        decision.closing_note = note.strip()
+        decision.save(update_fields=["status", "confirmed_by", "confirmed_at", "closing_note"])
+    return decision

@@ -1,0 +1,228 @@
+"""The board's pages: the queue, the decision page, confirming and objecting to a proposal;
+and the download of a decision letter.
+
+Board members only (others: 403); an application the board may not see answers 404. A member
+who may not decide an application (separation of duties) reads it but cannot act (POST: 403).
+Refused forms are re-rendered with what the user typed: 400 invalid input, 422 a rule refused
+it, 409 the state no longer allows it.
+"""
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from applications import selectors as application_selectors
+from applications.models import State
+from applications.services import may_fire
+from funding import roles
+from funding.errors import StateConflict
+from funding.web import attempt
+from reviews import summary
+
+from . import selectors, services
+from .forms import DecisionForm, ObjectionForm
+from .models import Decision
+
+PAGE_SIZE = 50
+
+
+def _require_board(user):
+    if not rules.has_perm("decisions.use_board_pages", user):
+        raise PermissionDenied(_("Only members of the board may open the board's pages."))
+
+
+def _require_decider(user, application):
+    if not rules.has_perm("decisions.decide", user, application):
+        raise PermissionDenied(_("You may not decide this application."))
+
+
+@login_required
+def queue(request):
+    """Applications awaiting a decision with their review summary, the longest waiting first."""
+    user = request.user
+    _require_board(user)
+    # Page through the ids first, then summarise only that page's applications: the cost of
+    # the aggregation stays the same however long the queue grows.
+    paginator = Paginator(selectors.queue_ids(), PAGE_SIZE)
+    paginator.count = selectors.queue_size()
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(selectors.board_queue(user=user).filter(pk__in=list(page.object_list)))
+    now = timezone.now()
+    own_organizations = roles.organization_ids(user)
+    for row in page:
+        row.waiting_days = (now - row.awaiting_since).days if row.awaiting_since else None
+        row.recommendations = summary.recommendation_counts(row)
+        # ``decisions.decide`` for a whole page in SQL: not reviewed it, not of the applicant.
+        row.may_decide = not (row.user_reviewed or row.organization_id in own_organizations)
+        row.own_proposal = row.has_open_proposal and row.proposer_id == user.pk
+        row.proposal_outcome_label = (
+            Decision.Outcome(row.proposal_outcome).label if row.proposal_outcome else ""
+        )
+    context = {"page": page, "max_total": summary.MAX_TOTAL}
+    return render(request, "board/queue.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def decide(request, pk):
+    """The application's facts, its reviews, the budget and the decision (or the proposal)."""
+    user = request.user
+    _require_board(user)
+    application = application_selectors.get_visible_application(user, pk)
+    if request.method != "POST":
+        return _render_decide(request, application)
+    _require_decider(user, application)
+    form = DecisionForm(request.POST, application=application)
+    if not form.is_valid():
+        return _render_decide(request, application, form=form, status=400)
+    outcome, arguments = form.cleaned_data["outcome"], form.service_arguments()
+    decision, refused = attempt(
+        lambda: services.propose_decision(user, application, outcome, **arguments), form
+    )
+    if refused is not None:
+        application.refresh_from_db()
+        return _render_decide(request, application, form=form, status=refused.status)
+    if decision.status == Decision.Status.CONFIRMED:
+        messages.success(request, _decided_message(decision))
+    else:
+        messages.success(
+            request, _("Your proposal has been recorded. A second board member must confirm it.")
+        )
+    return redirect("board-decide", pk=application.pk)
+
+
+@login_required
+@require_POST
+def confirm(request, pk):
+    """A second board member confirms an open proposal: the decision takes effect."""
+    user = request.user
+    _require_board(user)
+    decision = selectors.get_visible_decision(user, pk)
+    application = decision.application
+    _require_decider(user, application)
+    decision, refused = attempt(lambda: services.confirm_decision(user, decision))
+    if refused is not None:
+        application.refresh_from_db()
+        return _render_decide(
+            request, application, problems=refused.messages, status=refused.status
+        )
+    messages.success(request, _decided_message(decision))
+    return redirect("board-decide", pk=application.pk)
+
+
+@login_required
+@require_POST
+def object_to(request, pk):
+    """A second board member objects to an open proposal (with a note): the proposal closes."""
+    user = request.user
+    _require_board(user)
+    decision = selectors.get_visible_decision(user, pk)
+    application = decision.application
+    _require_decider(user, application)
+    form = ObjectionForm(request.POST)
+    if not form.is_valid():
+        return _render_decide(request, application, objection_form=form, status=400)
+    note = form.cleaned_data["note"]
+    _objected, refused = attempt(lambda: services.object_to_decision(user, decision, note))
+    if refused is not None:
+        application.refresh_from_db()
+        if refused.status == 422:
+            form.add_error("note", refused.messages[0])
+            return _render_decide(request, application, objection_form=form, status=422)
+        return _render_decide(
+            request, application, problems=refused.messages, status=refused.status
+        )
+    messages.success(
+        request,
+        _("Your objection has been recorded. The proposal is closed; a new one can be made."),
+    )
+    return redirect("board-decide", pk=application.pk)
+
+
+def _decided_message(decision):
+    if decision.outcome == Decision.Outcome.APPROVE:
+        return _("The application has been approved. The decision letter is being produced.")
+    return _("The application has been rejected. The decision letter is being produced.")
+
+
+def _read_only_reason(user, application):
+    """Why a board member may not decide it (asked only when ``decisions.decide`` refused)."""
+    if rules.has_perm("applications.act_for", user, application):
+        return _(
+            "You belong to the applicant organisation and therefore cannot decide on this "
+            "application."
+        )
+    return _(
+        "You were asked to review this application and therefore cannot decide on it "
+        "(separation of duties)."
+    )
+
+
+def _render_decide(request, application, form=None, objection_form=None, problems=(), status=200):
+    user = request.user
+    may_decide = rules.has_perm("decisions.decide", user, application)
+    awaiting = application.state == State.AWAITING_DECISION
+    decisions = selectors.decisions(application)
+    open_proposal = next((d for d in decisions if d.status == Decision.Status.OPEN), None)
+    confirmed = next((d for d in decisions if d.status == Decision.Status.CONFIRMED), None)
+    closed = [d for d in decisions if d.status in (Decision.Status.OBJECTED, Decision.Status.VOID)]
+    own_proposal = open_proposal is not None and open_proposal.proposed_by_id == user.pk
+    can_act = awaiting and may_decide
+    if form is None and can_act and open_proposal is None:
+        form = DecisionForm(application=application)
+    if objection_form is None and can_act and open_proposal is not None and not own_proposal:
+        objection_form = ObjectionForm()
+    programme = application.programme
+    committed = selectors.committed_budget(programme)
+    reserved = selectors.reserved_budget(programme)
+    context = {
+        "application": application,
+        "summary": summary.summary_for(application),
+        "awaiting": awaiting,
+        "may_decide": may_decide,
+        "read_only_reason": "" if may_decide else _read_only_reason(user, application),
+        "open_proposal": open_proposal,
+        "own_proposal": own_proposal,
+        "confirmed": confirmed,
+        "closed_proposals": closed,
+        "form": form,
+        "objection_form": objection_form,
+        "problems": problems,
+        "may_return": can_act and may_fire(application.return_for_revision, user),
+        "budget": {
+            "total": programme.budget,
+            "committed": committed,
+            "remaining": programme.budget - committed,
+            "reserved": reserved,
+        },
+        "de_minimis_headroom": selectors.de_minimis_headroom(application),
+        "four_eyes": programme.four_eyes,
+        "waiting_days": (
+            (timezone.now() - application.awaiting_since).days
+            if awaiting and application.awaiting_since
+            else None
+        ),
+    }
+    return render(request, "board/decide.html", context, status=status)
+
+
+@login_required
+def letter_download(request, pk, letter_pk):
+    """The stored bytes of a letter, for whoever may read the application's letters."""
+    letter = selectors.get_visible_letter(request.user, pk, letter_pk)
+    if not letter.file:
+        raise StateConflict(_("The letter has not been produced yet."))
+    filename = f"Bescheid-{letter.application.reference}-{letter.number}.pdf"
+    return FileResponse(
+        letter.file.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/pdf",
+    )

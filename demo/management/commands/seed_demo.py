@@ -1,0 +1,357 @@
+"""``python manage.py seed_demo``: demo data for a laptop, reached through the services.
+
+Creates the demo programme, two inclusion companies, a user for every role (password
+``demo``) and applications in every state of the state machine. Idempotent: the demo
+programme's name and the demo usernames identify what exists; a second run changes nothing.
+Mails go to an in-memory backend while seeding and Celery tasks run eagerly, so the approved
+application has its rendered decision letter even without a worker.
+"""
+
+import contextlib
+import datetime
+import logging
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone, translation
+
+from applications import services
+from applications.models import Application, State
+from decisions import services as decision_services
+from decisions.models import Decision, DecisionLetter
+from demo.applications import REVIEWS, _application_data
+from demo.pdf import demo_pdf
+from demo.people import (
+    DECLARATIONS,
+    DOCUMENT_TITLES,
+    INTEGRA,
+    ORGANIZATIONS,
+    PASSWORD,
+    PROGRAMME_NAME,
+    USERS,
+    WERKBANK,
+)
+from funding.models import (
+    DocumentKind,
+    Membership,
+    Organization,
+    Programme,
+)
+from reviews import services as review_services
+from reviews.models import Assignment
+
+
+@contextlib.contextmanager
+def quiet_and_eager():
+    """Mails to memory, Celery tasks in-process and quietly (all restored afterwards)."""
+    from funding.celery import app
+
+    previous = app.conf.task_always_eager
+    loggers = {name: logging.getLogger(name) for name in ("celery", "kombu")}
+    levels = {name: logger.level for name, logger in loggers.items()}
+    app.conf.task_always_eager = True
+    for logger in loggers.values():
+        logger.setLevel(logging.ERROR)
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            yield
+    finally:
+        app.conf.task_always_eager = previous
+        for name, logger in loggers.items():
+            logger.setLevel(levels[name])
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo programme, two inclusion companies, users for every role (password "
+        "'demo') and applications in every state. Idempotent."
+    )
+
+    def handle(self, *args, **options):
+        with translation.override("de"), quiet_and_eager():
+            with transaction.atomic():
+                users = self.seed_users()
+                programme, created = self.seed_programme()
+                if created or not programme.applications.exists():
+                    organizations = self.seed_organizations(users)
+                    self.seed_applications(programme, organizations, users)
+                    message = "Demo data created."
+                else:
+                    message = "Demo data already present; nothing changed."
+            self.render_pending_letters(programme)
+        self.stdout.write(self.style.SUCCESS(message))
+        self.print_logins(programme)
+
+    # ----- users, programme, organisations ------------------------------------------------------
+
+    def seed_users(self):
+        User = get_user_model()
+        users = {}
+        password = None  # hashed once: PBKDF2 takes a noticeable moment per user
+        for username, (first, last, email, group, _org, _role) in USERS.items():
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": email},
+            )
+            if created:
+                password = password or make_password(PASSWORD)
+                user.password = password
+                if username == "admin":
+                    user.is_staff = user.is_superuser = True
+                user.save()
+                if group:
+                    user.groups.add(Group.objects.get(name=group))
+            users[username] = user
+        return users
+
+    def seed_programme(self):
+        today = timezone.localdate()
+        return Programme.objects.get_or_create(
+            name=PROGRAMME_NAME,
+            defaults={
+                "budget": Decimal("2000000.00"),
+                "max_amount": Decimal("150000.00"),
+                "opens_on": min(datetime.date(2026, 1, 1), today),
+                "closes_on": None,
+                "reviews_required": 2,
+                "four_eyes": True,
+            },
+        )
+
+    def seed_organizations(self, users):
+        organizations = {}
+        for name, fields in ORGANIZATIONS.items():
+            organization = Organization.objects.filter(name=name).first()
+            if organization is None:
+                organization = Organization(name=name, **fields)
+                organization.full_clean()
+                organization.save()
+            organizations[name] = organization
+        for username, (*_rest, org_name, _role) in USERS.items():
+            if org_name:
+                Membership.objects.get_or_create(
+                    user=users[username], organization=organizations[org_name]
+                )
+        return organizations
+
+    # ----- applications, through the services -------------------------------------------------
+
+    def seed_applications(self, programme, organizations, users):
+        self.users = users
+        applicants = {INTEGRA: users["antrag"], WERKBANK: users["antrag2"]}
+        coordinator = users["koordination"]
+        reviewers = [users["gutachter1"], users["gutachter2"]]
+        board = [users["vorstand1"], users["vorstand2"]]
+        today = timezone.localdate()
+        apps = {}
+        for key, (org_name, data) in _application_data().items():
+            applicant = applicants[org_name]
+            app = services.create_application(
+                applicant, programme, organizations[org_name], data["title"]
+            )
+            app = services.update_application(applicant, app, data, app.version)
+            kinds = programme.required_documents
+            if key == "draft":
+                kinds = [DocumentKind.BUSINESS_PLAN, DocumentKind.FINANCING_PLAN]
+            for kind in kinds:
+                self.attach(applicant, app, kind)
+            apps[key] = app
+
+        def submit(key):
+            org_name = _application_data()[key][0]
+            apps[key] = services.submit(applicants[org_name], apps[key], DECLARATIONS)
+
+        def review_round(key, reviews, start_only=False):
+            app = apps[key]
+            for reviewer in reviewers:
+                review_services.assign_reviewer(coordinator, app, reviewer)
+            app = review_services.start_review(coordinator, app)
+            if not start_only:
+                for reviewer, review in zip(reviewers, reviews, strict=True):
+                    assignment = app.assignments.get(reviewer=reviewer, round=app.submission_count)
+                    review_services.declare_conflict(reviewer, assignment, has_conflict=False)
+                    review_services.submit_review(reviewer, assignment, REVIEWS[review])
+                app.refresh_from_db()
+            apps[key] = app
+
+        # submitted: waits for the coordination office to assign reviewers.
+        submit("submitted")
+
+        # returned: the coordination office asks for the signed cooperation agreement.
+        submit("returned")
+        apps["returned"] = services.return_for_revision(
+            coordinator,
+            apps["returned"],
+            "Die Kooperationsvereinbarung mit dem Hotel am Mediapark ist nicht unterschrieben. "
+            "Bitte laden Sie die von beiden Seiten unterzeichnete Fassung hoch und reichen Sie "
+            "den Antrag erneut ein.",
+            today + datetime.timedelta(days=14),
+        )
+
+        # in_review: one review due tomorrow (reviewer declared, no conflict), one overdue.
+        submit("in_review")
+        review_round("in_review", None, start_only=True)
+        app = apps["in_review"]
+        first = app.assignments.get(reviewer=reviewers[0], round=app.submission_count)
+        review_services.declare_conflict(reviewers[0], first, has_conflict=False)
+        # Seeding only: move the due dates the service computed to show both reminders.
+        Assignment.objects.filter(pk=first.pk).update(due_on=today + datetime.timedelta(days=1))
+        Assignment.objects.filter(
+            application=app, reviewer=reviewers[1], round=app.submission_count
+        ).update(due_on=today - datetime.timedelta(days=3))
+
+        # awaiting_decision: both reviews in, the board has not proposed anything yet.
+        submit("awaiting_decision")
+        review_round("awaiting_decision", ["positive", "conditions"])
+
+        # awaiting_decision with an open proposal: the second board member may confirm it.
+        submit("proposed")
+        review_round("proposed", ["positive", "positive"])
+        decision_services.propose_decision(
+            board[0],
+            apps["proposed"],
+            Decision.Outcome.APPROVE,
+            amount=Decimal("50000.00"),
+            conditions="Vorlage des unterschriebenen Dienstleistungsvertrags vor Auszahlung.",
+        )
+
+        # approved: returned once (version 1), revised and resubmitted (version 2), reviewed,
+        # approved by four eyes with conditions; the letter is rendered below.
+        submit("approved")
+        apps["approved"] = services.return_for_revision(
+            coordinator,
+            apps["approved"],
+            "Bitte schlüsseln Sie den Eigenanteil auf und nennen Sie die Herkunft der Mittel.",
+            today + datetime.timedelta(days=14),
+        )
+        app = apps["approved"]
+        apps["approved"] = services.update_application(
+            applicants[INTEGRA],
+            app,
+            {
+                "other_funders": (
+                    "Aktion Mensch (12.000 €); Eigenanteil aus Rücklagen (20.000 €) und "
+                    "Gesellschafterdarlehen (8.000 €)"
+                )
+            },
+            app.version,
+        )
+        submit("approved")
+        review_round("approved", ["positive", "conditions"])
+        decision = decision_services.propose_decision(
+            board[0],
+            apps["approved"],
+            Decision.Outcome.APPROVE,
+            amount=Decimal("90000.00"),
+            conditions=(
+                "1. Jährlicher Verwendungsnachweis bis zum 30. Juni des Folgejahres.\n"
+                "2. Vorlage des unterzeichneten Rahmenvertrags mit dem Kooperationspartner "
+                "vor der ersten Auszahlung."
+            ),
+        )
+        decision_services.confirm_decision(board[1], decision)
+
+        # rejected: reviews recommend rejection, the board rejects with reasons.
+        submit("rejected")
+        review_round("rejected", ["negative", "conditions"])
+        decision = decision_services.propose_decision(
+            board[1],
+            apps["rejected"],
+            Decision.Outcome.REJECT,
+            reasons=(
+                "Die Auslastung der Anlage ist nicht durch verbindliche Aufträge gesichert, und "
+                "die laufenden Kosten der Abluftreinigung fehlen in der Wirtschaftlichkeits"
+                "rechnung. Ein überarbeiteter Antrag ist im nächsten Jahr willkommen."
+            ),
+        )
+        decision_services.confirm_decision(board[0], decision)
+
+        # withdrawn: the company withdrew after submitting.
+        submit("withdrawn")
+        services.withdraw(
+            applicants[INTEGRA],
+            apps["withdrawn"],
+            "Der Kooperationspartner hat seine Zusage zurückgezogen; wir reichen im nächsten "
+            "Jahr neu ein.",
+        )
+
+    def attach(self, user, application, kind):
+        title = DOCUMENT_TITLES[kind]
+        content = demo_pdf(
+            [
+                title,
+                application.organization.name,
+                f"Vorhaben: {application.title}",
+                "Demo-Dokument, erzeugt von seed_demo.",
+            ]
+        )
+        upload = SimpleUploadedFile(f"{kind}.pdf", content, content_type="application/pdf")
+        services.add_document(user, application, kind, upload)
+
+    # ----- letters -------------------------------------------------------------------------------
+
+    def render_pending_letters(self, programme):
+        """Render letters still pending (no worker ran them) so the demo has its PDF."""
+        pending = DecisionLetter.objects.filter(
+            application__programme=programme, status=DecisionLetter.Status.PENDING
+        )
+        if not pending.exists():
+            return
+        try:
+            from decisions.tasks import generate_decision_letter
+        except ImportError:
+            self.stdout.write(
+                self.style.WARNING("Decision letters stay pending until a worker renders them.")
+            )
+            return
+        for letter_id in pending.values_list("pk", flat=True):
+            generate_decision_letter.apply(args=[letter_id])
+
+    # ----- the logins table ---------------------------------------------------------------------
+
+    def print_logins(self, programme):
+        refs = {}
+        for app in Application.objects.filter(programme=programme).select_related("organization"):
+            state = app.state
+            if (
+                state == State.AWAITING_DECISION
+                and app.decisions.filter(status=Decision.Status.OPEN).exists()
+            ):
+                state = "proposed"
+            refs.setdefault(state, app.reference or app.title)
+        ref = lambda state: refs.get(state, "-")  # noqa: E731
+        hints = {
+            "antrag": (
+                f"Integra (Köln): finish the draft and submit it; answer the return of "
+                f"{ref(State.RETURNED)}; download the letter of {ref(State.APPROVED)}"
+            ),
+            "antrag2": f"Werkbank (Dortmund): follow {ref(State.SUBMITTED)}; read the rejection",
+            "koordination": (
+                f"assign both reviewers to {ref(State.SUBMITTED)} and start the review; "
+                f"watch the overdue review of {ref(State.IN_REVIEW)}"
+            ),
+            "gutachter1": f"write the review of {ref(State.IN_REVIEW)} (due tomorrow)",
+            "gutachter2": (f"declare on conflicts, then review {ref(State.IN_REVIEW)} (overdue)"),
+            "vorstand1": f"propose a decision on {ref(State.AWAITING_DECISION)}",
+            "vorstand2": (
+                f"confirm or object to the proposal on {ref('proposed')}; "
+                f"propose on {ref(State.AWAITING_DECISION)}"
+            ),
+            "admin": "Django admin at /admin/: users, roles, programmes (state read-only)",
+        }
+        rows = [("username", "password", "role", "what to try")]
+        rows += [(name, PASSWORD, spec[5], hints[name]) for name, spec in USERS.items()]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        self.stdout.write("")
+        self.stdout.write("Demo logins (http://127.0.0.1:8000/):")
+        for index, row in enumerate(rows):
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            self.stdout.write("  " + "  ".join([*cells, row[3]]))
+            if index == 0:
+                self.stdout.write("  " + "  ".join("-" * w for w in [*widths, len(row[3])]))

@@ -1,0 +1,155 @@
+"""The reminder sweep: every registered rule, each reminder sent once.
+
+A rule (registered by its app with ``registry.add_reminder_rule``) answers which reminders are
+due at a moment, each under a unique key ``kind:object:recipient:occurrence``, and writes their
+mails. The sweep claims the keys it means to send by inserting ``Reminder`` rows that carry its
+own claim id (conflicts are ignored), reads back which rows are really its own and sends only
+those, so two sweeps at once never send one reminder twice. Calendar days are counted in
+Europe/Berlin, and mails go out only between ``settings.REMINDER_HOURS``; after downtime a
+rule keys only the latest due occurrence, so no backlog is sent.
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.utils import timezone
+
+from . import registry
+from .models import Reminder
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500  # keys per IN list on the failure path
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder due now: its key, the kind stored with it, whom it goes to, its data."""
+
+    key: str
+    rule: str  # the registered rule's name
+    kind: str  # stored in Reminder.rule, e.g. "review_due_soon"
+    recipient_id: int
+    email: str
+    reference: str
+    data: tuple = ()
+
+
+class Rule:
+    """What a reminder rule provides (subclass it and register an instance).
+
+    ``name``    the registry key; ``kinds`` the kinds its keys start with;
+    ``recent``  how long before now a key that is due now can have been claimed;
+    ``due(now)`` ``{key: Due}`` of the reminders due at ``now`` (a constant number of queries);
+    ``messages(dues)`` the mails for ``dues``, in their order.
+    """
+
+    name = ""
+    kinds = ()
+    recent = timedelta(days=8)
+
+    def due(self, now):
+        raise NotImplementedError
+
+    def messages(self, dues):
+        raise NotImplementedError
+
+
+def send_reminders(now=None, dry_run=False):
+    """Send the reminders due at ``now``; return their keys (sorted).
+
+    With ``dry_run`` nothing is claimed or sent: the keys that would be sent are returned.
+    """
+    keys, _due = sweep(now, dry_run)
+    return keys
+
+
+def sweep(now=None, dry_run=False):
+    """``(keys, {key: Due})``: what was sent (or, with ``dry_run``, what would be)."""
+    now = now or timezone.now()
+    if not within_sending_hours(now):
+        return [], {}
+    rules = registry.reminder_rules()
+    due = {}
+    for rule in rules:
+        due.update(rule.due(now))
+    if not due:
+        return [], {}
+    pending = sorted(due.keys() - _recent_keys(now, rules))
+    if dry_run or not pending:
+        return pending, due
+    claim = str(uuid.uuid4())
+    keys = _claim(pending, due, claim)
+    _send(keys, due, claim, now)
+    logger.info("Sent %d reminders.", len(keys))
+    return keys, due
+
+
+def within_sending_hours(now):
+    start, end = settings.REMINDER_HOURS
+    return start <= timezone.localtime(now).hour < end
+
+
+def _recent_keys(now, rules):
+    """Keys claimed lately: the only ones that can clash with the keys due now.
+
+    ``created_at`` is the real clock, hence the earlier of the two. This only spares inserting
+    known keys; the unique key still decides every race.
+    """
+    since = min(now, timezone.now()) - max(rule.recent for rule in rules)
+    kinds = [kind for rule in rules for kind in rule.kinds]
+    recent = Reminder.objects.filter(rule__in=kinds, created_at__gte=since)
+    return set(recent.values_list("key", flat=True))
+
+
+def _claim(keys, due, claim):
+    """Insert the keys with our claim; return (sorted) the keys that are really ours."""
+    Reminder.objects.bulk_create(
+        [
+            Reminder(key=key, rule=due[key].kind, recipient_id=due[key].recipient_id, claim=claim)
+            for key in keys
+        ],
+        ignore_conflicts=True,
+    )
+    return sorted(Reminder.objects.filter(claim=claim).values_list("key", flat=True))
+
+
+def _send(keys, due, claim, now):
+    """Send over one connection, then mark the rows sent; on failure release the unsent."""
+    sent = 0
+    try:
+        with get_connection() as connection:
+            for message in _messages(keys, due):
+                connection.send_messages([message])
+                sent += 1
+    except Exception:
+        logger.exception("Reminders: sending failed after %d of %d.", sent, len(keys))
+        _settle(claim, sent=keys[:sent], unsent=keys[sent:], now=now)
+        raise
+    Reminder.objects.filter(claim=claim).update(sent_at=now)
+
+
+def _settle(claim, sent, unsent, now):
+    """After a failure: mark what went out, delete the rest so that a later sweep retries."""
+    for start in range(0, max(len(sent), len(unsent)), CHUNK):
+        ours = Reminder.objects.filter(claim=claim)
+        ours.filter(key__in=unsent[start : start + CHUNK]).delete()
+        ours.filter(key__in=sent[start : start + CHUNK]).update(sent_at=now)
+
+
+def _messages(keys, due):
+    """The mails, in the order of ``keys``; each rule writes its own in one batch."""
+    rules = {rule.name: rule for rule in registry.reminder_rules()}
+    by_rule = defaultdict(list)
+    for key in keys:
+        by_rule[due[key].rule].append(due[key])
+    built = {}
+    for name, dues in by_rule.items():
+        for item, message in zip(dues, rules[name].messages(dues), strict=True):
+            built[item.key] = message
+    return [built[key] for key in keys]
