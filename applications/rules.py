@@ -68,6 +68,6 @@ rules.add_perm("applications.withdraw", is_member & is_open)
 # Return for revision: the office while checking it, the board while deciding it.
 rules.add_perm(
     "applications.return_for_revision",
-    (is_coordinator & in_state(State.SUBMITTED))
+    (is_coordinator & ~is_member & in_state(State.SUBMITTED))
     | (in_state(State.AWAITING_DECISION) & permission("decisions.decide")),
 )

@@ -6,7 +6,7 @@ they have no conflict of interest; then they read it and review it.
 
 import rules
 
-from applications.models import State
+from applications.models import EDITABLE_STATES, State
 from applications.rules import in_state, is_member
 from funding.rules import is_coordinator, is_reviewer
 
@@ -40,6 +40,8 @@ def declared_no_conflict(user, application):
     """Assigned in the current round, still reading, and declared no conflict for it."""
     if application is None or not user.is_authenticated:
         return False
+    if application.state in EDITABLE_STATES:
+        return False  # returned: the company's unsubmitted revision is not for reviewers
     current = application.submission_count
     declared = ConflictDeclaration.objects.filter(
         application=application, user=user, round=current, has_conflict=False
@@ -98,9 +100,12 @@ def has_declared(user, assignment):
 
 @rules.predicate
 def may_read_assigned(user, assignment):
-    """Declared no conflict for the assignment's round, and still reading under it."""
+    """Declared no conflict for the current round, still reading under it, and the
+    application is not back with the company (returned)."""
     return (
         assignment.status in READING
+        and assignment.round == assignment.application.submission_count
+        and assignment.application.state not in EDITABLE_STATES
         and _declaration(assignment).filter(has_conflict=False).exists()
     )
 
@@ -109,10 +114,10 @@ rules.add_perm("reviews.list", is_reviewer)
 rules.add_perm("reviews.see_application", is_reviewer & was_assigned)
 rules.add_perm("reviews.read_application", is_reviewer & declared_no_conflict)
 # The coordination office runs the round (never for its own organisation's application).
-rules.add_perm("reviews.manage_round", is_coordinator)
+rules.add_perm("reviews.manage_round", is_coordinator & ~is_member)
 rules.add_perm("reviews.assign", is_coordinator & ~is_member & in_state(*ASSIGNABLE_STATES))
-rules.add_perm("reviews.start_review", is_coordinator)
-rules.add_perm("reviews.complete_review", is_coordinator)
+rules.add_perm("reviews.start_review", is_coordinator & ~is_member)
+rules.add_perm("reviews.complete_review", is_coordinator & ~is_member)
 # The reviewer's own assignment (object: the assignment).
 rules.add_perm(
     "reviews.declare",
