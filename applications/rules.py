@@ -50,15 +50,15 @@ rules.add_perm(
     | permission("reviews.see_application")
     | permission("decisions.see_application"),
 )
-rules.add_perm(
-    "applications.read",
+reads = (
     is_coordinator
     | is_member
     | permission("reviews.read_application")
-    | permission("decisions.read_application"),
+    | permission("decisions.read_application")
 )
+rules.add_perm("applications.read", reads)
 # The programme's flags (notes that refuse nothing) are for the office, reviewers and board.
-rules.add_perm("applications.read_flags", ~is_member & permission("applications.read"))
+rules.add_perm("applications.read_flags", ~is_member & reads)
 # The company's steps: act for it at all (its pages), edit the draft or revision, submit it,
 # withdraw it.
 rules.add_perm("applications.act_for", is_member)

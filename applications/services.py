@@ -67,6 +67,16 @@ def ensure_perm(name, user, obj, message=None):
         raise PermissionDenied(message or _("You may not do this."))
 
 
+def locked_editable(application, user, conflict, refusal):
+    """The application's row locked, if it is editable (else 409 ``conflict``) and the user may
+    edit it (else 403 ``refusal``): the start of every change of a draft or revision."""
+    app = locked(application)
+    if app.state not in EDITABLE_STATES:
+        raise StateConflict(conflict)
+    ensure_perm("applications.edit_draft", user, app, refusal)
+    return app
+
+
 def create_application(user, programme, organization, title):
     """A new draft of the user's organisation (no transition, nothing queued)."""
     if not rules.has_perm("applications.create", user, organization):
@@ -87,10 +97,12 @@ def update_application(user, application, data, expected_version):
     Effects: the row locked; the edited fields and ``version + 1`` saved. No transition.
     """
     with transaction.atomic():
-        app = locked(application)
-        if app.state not in EDITABLE_STATES:
-            raise StateConflict(_("The application can no longer be edited."))
-        ensure_perm("applications.edit_draft", user, app, _("You may not edit this application."))
+        app = locked_editable(
+            application,
+            user,
+            _("The application can no longer be edited."),
+            _("You may not edit this application."),
+        )
         if app.version != expected_version:
             raise StateConflict(
                 _("Someone else saved this application in the meantime. Please reload it.")
@@ -110,13 +122,10 @@ def add_document(user, application, kind, upload):
     """
     content = upload.read(settings.MAX_UPLOAD_BYTES + 1)
     with transaction.atomic():
-        app = locked(application)
-        if app.state not in EDITABLE_STATES:
-            raise StateConflict(_("Documents can only be changed while the application is open."))
-        ensure_perm(
-            "applications.edit_draft",
+        app = locked_editable(
+            application,
             user,
-            app,
+            _("Documents can only be changed while the application is open."),
             _("You may not add documents to this application."),
         )
         errors = []
@@ -152,13 +161,10 @@ def remove_document(user, document):
     submitted version names it.
     """
     with transaction.atomic():
-        app = locked(document.application)
-        if app.state not in EDITABLE_STATES:
-            raise StateConflict(_("Documents can only be changed while the application is open."))
-        ensure_perm(
-            "applications.edit_draft",
+        app = locked_editable(
+            document.application,
             user,
-            app,
+            _("Documents can only be changed while the application is open."),
             _("You may not remove documents of this application."),
         )
         document.delete()
@@ -302,11 +308,13 @@ def update_organization(user, application, data, expected_version):
     No transition, nothing queued.
     """
     with transaction.atomic():
-        app = locked(application)
+        app = locked_editable(
+            application,
+            user,
+            _("The application can no longer be edited."),
+            _("You may not edit this application."),
+        )
         organization = Organization.objects.select_for_update().get(pk=app.organization_id)
-        if app.state not in EDITABLE_STATES:
-            raise StateConflict(_("The application can no longer be edited."))
-        ensure_perm("applications.edit_draft", user, app, _("You may not edit this application."))
         if organization.version != expected_version:
             raise StateConflict(
                 _("Someone else saved the company data in the meantime. Please reload it.")

@@ -167,8 +167,6 @@ def get_visible_letter(user, application_pk, letter_pk):
         pk=letter_pk,
         application_id=application_pk,
     )
-    if not rules.has_perm("applications.see", user, letter.application):
-        raise Http404
     if not rules.has_perm("decisions.read_letters", user, letter.application):
         raise Http404
     return letter

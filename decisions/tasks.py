@@ -7,20 +7,14 @@ import logging
 
 from celery import shared_task
 
+from funding.celery import TASK_RETRY
+
 from . import letters
 
 logger = logging.getLogger(__name__)
 
-RETRY = {
-    "acks_late": True,
-    "max_retries": 5,
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-}
 
-
-@shared_task(autoretry_for=(Exception,), **RETRY)
+@shared_task(autoretry_for=(Exception,), **TASK_RETRY)
 def generate_decision_letter(letter_id):
     """Render and store a pending letter, then mail it; each step claims the row first.
 

@@ -103,10 +103,8 @@ def decide(request, pk):
 def confirm(request, pk):
     """A second board member confirms an open proposal: the decision takes effect."""
     user = request.user
-    _require_board(user)
-    decision = selectors.get_visible_decision(user, pk)
+    decision = _decision_to_act_on(user, pk)
     application = decision.application
-    _require_decider(user, application)
     decision, refused = attempt(lambda: services.confirm_decision(user, decision))
     if refused is not None:
         application.refresh_from_db()
@@ -122,10 +120,8 @@ def confirm(request, pk):
 def object_to(request, pk):
     """A second board member objects to an open proposal (with a note): the proposal closes."""
     user = request.user
-    _require_board(user)
-    decision = selectors.get_visible_decision(user, pk)
+    decision = _decision_to_act_on(user, pk)
     application = decision.application
-    _require_decider(user, application)
     form = ObjectionForm(request.POST)
     if not form.is_valid():
         return _render_decide(request, application, objection_form=form, status=400)
@@ -144,6 +140,14 @@ def object_to(request, pk):
         _("Your objection has been recorded. The proposal is closed; a new one can be made."),
     )
     return redirect("board-decide", pk=application.pk)
+
+
+def _decision_to_act_on(user, pk):
+    """A decision of an application the user sees (else 404), if they may decide it (else 403)."""
+    _require_board(user)
+    decision = selectors.get_visible_decision(user, pk)
+    _require_decider(user, decision.application)
+    return decision
 
 
 def _decided_message(decision):

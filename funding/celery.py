@@ -9,3 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "funding.settings")
 app = Celery("funding")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Retries of the tasks that send mail or render letters: late acknowledgement, backing off.
+TASK_RETRY = {
+    "acks_late": True,
+    "max_retries": 5,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+}

@@ -8,18 +8,12 @@ import smtplib
 from celery import shared_task
 from django.apps import apps
 
+from funding.celery import TASK_RETRY
+
 from . import mails, reminders
 
-RETRY = {
-    "acks_late": True,
-    "max_retries": 5,
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-}
 
-
-@shared_task(autoretry_for=(smtplib.SMTPException, OSError), **RETRY)
+@shared_task(autoretry_for=(smtplib.SMTPException, OSError), **TASK_RETRY)
 def send_notification(kind, model, pk):
     """Render and send one progress mail; an object deleted meanwhile mails nobody."""
     obj = apps.get_model(model).objects.filter(pk=pk).first()

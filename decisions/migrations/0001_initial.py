@@ -8,23 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
-APP = "decisions"
-MOVED = ("decision", "decisionletter")
-
-
-def move_content_types(apps, schema_editor):
-    """Keep admin log entries and permissions of the moved models pointing at them."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in MOVED:
-        if not ContentType.objects.filter(app_label=APP, model=model).exists():
-            ContentType.objects.filter(app_label="applications", model=model).update(app_label=APP)
-
-
-def move_content_types_back(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in MOVED:
-        if not ContentType.objects.filter(app_label="applications", model=model).exists():
-            ContentType.objects.filter(app_label=APP, model=model).update(app_label="applications")
+from funding.migration_tools import move_content_types
 
 
 class Migration(migrations.Migration):
@@ -110,5 +94,5 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelTable(name='decision', table=None),
         migrations.AlterModelTable(name='decisionletter', table=None),
-        migrations.RunPython(move_content_types, move_content_types_back),
+        move_content_types(("decision", "decisionletter"), "applications", "decisions"),
     ]

@@ -6,23 +6,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-APP = "reviews"
-MOVED = ("conflictdeclaration",)
-
-
-def move_content_types(apps, schema_editor):
-    """Keep admin log entries and permissions of the moved models pointing at them."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in MOVED:
-        if not ContentType.objects.filter(app_label=APP, model=model).exists():
-            ContentType.objects.filter(app_label="applications", model=model).update(app_label=APP)
-
-
-def move_content_types_back(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for model in MOVED:
-        if not ContentType.objects.filter(app_label="applications", model=model).exists():
-            ContentType.objects.filter(app_label=APP, model=model).update(app_label="applications")
+from funding.migration_tools import move_content_types
 
 
 class Migration(migrations.Migration):
@@ -62,5 +46,5 @@ class Migration(migrations.Migration):
             database_operations=[],
         ),
         migrations.AlterModelTable(name='conflictdeclaration', table=None),
-        migrations.RunPython(move_content_types, move_content_types_back),
+        move_content_types(("conflictdeclaration",), "applications", "reviews"),
     ]
