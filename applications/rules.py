@@ -8,6 +8,7 @@ the permissions of later steps (``reviews.*``, ``decisions.*``), composed by nam
 
 import rules
 
+from funding import roles
 from funding.rules import is_applicant, is_coordinator, is_member_of, permission
 
 from .models import EDITABLE_STATES, OPEN_STATES, State
@@ -15,8 +16,8 @@ from .models import EDITABLE_STATES, OPEN_STATES, State
 
 @rules.predicate
 def is_member(user, application):
-    """The user acts for the applicant organisation."""
-    return application is not None and is_member_of(user, application.organization)
+    """The user acts for the applicant organisation (by its id: no query for the organisation)."""
+    return application is not None and application.organization_id in roles.organization_ids(user)
 
 
 def in_state(*states):

@@ -27,9 +27,12 @@ logger = logging.getLogger(__name__)
 CHUNK = 500  # keys per IN list on the failure path
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Due:
-    """One reminder due now: its key, the kind stored with it, whom it goes to, its data."""
+    """One reminder due now: its key, the kind stored with it, whom it goes to, its data.
+
+    A sweep makes one per open item (100,000 and more): slots, not frozen, keep that cheap.
+    """
 
     key: str
     rule: str  # the registered rule's name

@@ -560,3 +560,13 @@ def test_failure_after_an_automatic_complete_review_rolls_back_the_review_too(mo
     assignment.refresh_from_db()
     assert assignment.status == "open"
     assert not Review.objects.filter(assignment=assignment).exists()
+
+
+def test_a_transition_reads_only_what_its_checks_need(django_assert_num_queries):
+    """Withdrawing: lock the row, the user's memberships (the permission), log, the reactions of
+    reviews and decisions, save. The permission reads the organisation by id, not the row."""
+    application = states.submitted()
+    user = application.created_by
+    # savepoint, lock, memberships, log, close assignments, void proposals, save, release
+    with django_assert_num_queries(8):
+        services.withdraw(user, application, "Projekt verschoben.")
