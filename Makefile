@@ -11,6 +11,8 @@ SHELL := bash
 UV = $(shell uv --version >/dev/null 2>&1 && echo uv || echo python3 -m uv)
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
+# The embedded default on 127.0.0.1: DEBUG (its own key), plain HTTP, no second factor.
+DEV := env DEBUG=true HTTPS=false REQUIRE_2FA=false
 PYTEST_ARGS ?=
 
 # Libraries WeasyPrint loads at run time; libharfbuzz-subset0 keeps a letter at ~70 ms.
@@ -76,18 +78,19 @@ dirs:
 # gettext's msgfmt is needed to compile locale/*/LC_MESSAGES/*.po.
 compilemessages: install
 	@command -v msgfmt >/dev/null 2>&1 || { $(call ensure-debs,gettext); }
-	$(MANAGE) compilemessages --ignore=.venv --ignore=var --ignore=node_modules
+	$(DEV) $(MANAGE) compilemessages --ignore=.venv --ignore=var --ignore=node_modules
 
 messages: install
 	@command -v msgfmt >/dev/null 2>&1 || { $(call ensure-debs,gettext); }
-	$(MANAGE) makemessages -l de -l en --ignore=.venv --ignore=var --ignore=node_modules
+	$(DEV) $(MANAGE) makemessages -l de -l en --ignore=.venv --ignore=var --ignore=node_modules
 
 ## run: SQLite + Celery's filesystem transport by default; Redis when REDIS_URL is set.
 run: install compilemessages dirs
-	$(MANAGE) migrate --noinput
+	$(DEV) $(MANAGE) migrate --noinput
+	$(DEV) $(MANAGE) createcachetable
 	@echo "$(MANAGE) seed_demo > var/demo-logins.txt"
-	@$(MANAGE) seed_demo > var/demo-logins.txt || { cat var/demo-logins.txt; exit 1; }
-	DEBUG=true bash bin/run-dev
+	@$(DEV) $(MANAGE) seed_demo > var/demo-logins.txt || { cat var/demo-logins.txt; exit 1; }
+	$(DEV) bash bin/run-dev
 
 test: install compilemessages dirs
 	$(UV) run --frozen pytest $(PYTEST_ARGS)

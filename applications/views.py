@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from funding.audit import Action, log_access
 from funding.errors import StateConflict
 from funding.web import attempt
 
@@ -91,6 +92,7 @@ def _detail_context(user, application):
 @login_required
 def application_detail(request, pk):
     application = selectors.get_visible_application(request.user, pk)
+    log_access(request.user, Action.VIEW, application=application)
     context = _detail_context(request.user, application)
     return render(request, "applications/detail.html", context)
 
@@ -228,6 +230,10 @@ def document_delete(request, pk, document_pk):
 @login_required
 def document_download(request, pk, document_pk):
     document = selectors.get_readable_document(request.user, pk, document_pk)
+    log_access(
+        request.user, Action.DOCUMENT, application=document.application,
+        detail=document.original_name,
+    )  # fmt: skip
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,

@@ -1,5 +1,14 @@
-"""The project's settings for benchmark runs: a fast password hasher, quieter logging."""
+"""The project's settings for benchmark runs: a key of their own, plain HTTP, a fast password
+hasher."""
 
-from funding.settings import *  # noqa: F403
+import os
+
+os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-any-server")
+os.environ.setdefault("HTTPS", "false")
+os.environ.setdefault("REQUIRE_2FA", "false")
+
+from funding.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

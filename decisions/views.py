@@ -22,6 +22,7 @@ from applications import selectors as application_selectors
 from applications.models import State
 from applications.services import may_fire
 from funding import roles
+from funding.audit import Action, log_access
 from funding.errors import StateConflict
 from funding.web import attempt
 from reviews import summary
@@ -224,6 +225,7 @@ def letter_download(request, pk, letter_pk):
     if not letter.file:
         raise StateConflict(_("The letter has not been produced yet."))
     filename = f"Bescheid-{letter.application.reference}-{letter.number}.pdf"
+    log_access(request.user, Action.LETTER, application=letter.application, detail=filename)
     return FileResponse(
         letter.file.open("rb"),
         as_attachment=True,

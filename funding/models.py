@@ -83,6 +83,12 @@ class Programme(models.Model):
     opens_on = models.DateField(_("open from"))
     closes_on = models.DateField(_("closes on (first submission)"), null=True, blank=True)
     four_eyes = models.BooleanField(_("four-eyes decisions"), default=True)
+    retention_years_unsuccessful = models.PositiveSmallIntegerField(
+        _("keep rejected or withdrawn applications (years)"),
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text=_("After this many years they are offered for deletion (data protection)."),
+    )
 
     class Meta:
         verbose_name = _("programme")
@@ -170,6 +176,11 @@ class Membership(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
+    is_admin = models.BooleanField(
+        _("company admin"),
+        default=False,
+        help_text=_("Manages the company's users: invites, removes, names other admins."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -181,3 +192,43 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.organization}"
+
+
+class AccessLog(models.Model):
+    """Who opened which application, or downloaded which document or letter (data protection).
+
+    Written by the views that show or hand out personal data (``funding.audit.log_access``);
+    read by the coordination office. Rows are never changed.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("opened the application")
+        DOCUMENT = "document", _("downloaded a document")
+        LETTER = "letter", _("downloaded a letter")
+        EXPORT = "export", _("exported the organisation's data")
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="access_log",
+        verbose_name=_("user"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    # Plain values, not foreign keys: the log outlives deleted documents and letters.
+    application_id = models.BigIntegerField(_("application"), null=True, blank=True)
+    organization_id = models.BigIntegerField(_("organisation"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["application_id", "-at"], name="accesslog_application"),
+            models.Index(fields=["organization_id", "-at"], name="accesslog_organization"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.reference}"

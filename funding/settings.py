@@ -15,7 +15,12 @@ if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-in-production")
+# No fallback key outside DEBUG: a production server without SECRET_KEY refuses to start.
+SECRET_KEY = (
+    env("SECRET_KEY", default="insecure-development-key-for-debug-only")
+    if DEBUG
+    else env("SECRET_KEY")
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -29,25 +34,39 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "django_filters",
     "rules.apps.AutodiscoverRulesConfig",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
+    "axes",
+    "csp",
     # The domain, lowest layer first (docs/design.md): each app imports only those above it.
     "funding",
     "notifications",
+    "accounts",
     "applications",
     "reviews",
     "decisions",
+    "records",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "funding.middleware.DomainErrorMiddleware",
+    # django-axes last: it turns a lockout raised by its backend into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "funding.urls"
@@ -87,12 +106,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out user or address before the password is read.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Accounts: second factor, throttling, sessions (README "Security") -------------------------
+# Coordinators, board members and admins must log in with a second factor (TOTP or a recovery
+# code) while this is on; applicants and reviewers may enrol one.
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=True)
+TWO_FACTOR_PATCH_ADMIN = False
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Risikokapital")
+# Sessions end after SESSION_HOURS; for the privileged roles also when the browser closes.
+SESSION_HOURS = env.int("SESSION_HOURS", default=8)
+SESSION_COOKIE_AGE = SESSION_HOURS * 3600
+# django-axes: failed logins are counted per user name and per address (separately), in the
+# database, so every web process sees the same counts; a coordinator unlocks in the admin.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "auth-username"
+# Invitations into an organisation expire after this many days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
 
 # Language: German first, English second.
 LANGUAGE_CODE = "de"
@@ -123,6 +165,9 @@ if env("AWS_STORAGE_BUCKET_NAME", default=""):
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A request body larger than this is refused (413) before it is read: one document plus the
+# form around it. The reverse proxy in front should refuse it even earlier (README).
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 
 # Mail: console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -184,15 +229,70 @@ CELERY_BEAT_SCHEDULE = {
 
 # Reminders are sent between these local hours (Europe/Berlin).
 REMINDER_HOURS = (7, 20)
+# A letter that failed to render this many times becomes `failed` (shown to the office).
+LETTER_RENDER_ATTEMPTS = env.int("LETTER_RENDER_ATTEMPTS", default=5)
+
+# Caches (throttles and anything counted across processes): Redis when REDIS_URL is set, else
+# the database (`manage.py createcachetable`).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_URL", default=REDIS_URL),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "funding_cache",
+        }
+    }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "loggers": {
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+    },
 }
 
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# --- HTTPS and headers (README "Security") ------------------------------------------------------
+# HTTPS is on unless DEBUG: secure cookies, HSTS and the redirect to https. HTTPS=false for a
+# server reached over plain HTTP on 127.0.0.1 only (`make run`).
+HTTPS = env.bool("HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=True)
+# The load balancer's health check reaches /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+if env.bool("PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): no inline script or style, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

@@ -1,0 +1,15 @@
+"""Settings for the test suite: the project's settings with a key of its own, plain HTTP (the
+test client speaks http), no second factor (tests of 2FA switch it on) and a local cache."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-any-server")
+os.environ.setdefault("HTTPS", "false")
+os.environ.setdefault("REQUIRE_2FA", "false")
+
+from funding.settings import *  # noqa: E402, F403
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Static files from the app folders, as under DEBUG (no collectstatic before the tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
