@@ -225,6 +225,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "decisions.tasks.sweep_letters",
         "schedule": timedelta(minutes=10),
     },
+    "sweep-outbox": {
+        "task": "notifications.tasks.sweep_outbox",
+        "schedule": timedelta(minutes=5),
+    },
+    "find-expired-records": {
+        "task": "records.tasks.find_expired_records",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # Reminders are sent between these local hours (Europe/Berlin).

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health, views
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("records/", include("records.urls")),
     path("", views.home, name="home"),
     path("", include("applications.urls")),
     path("reviews/", include("reviews.urls")),
