@@ -60,7 +60,8 @@ def queue(request):
     for row in page:
         row.waiting_days = (now - row.awaiting_since).days if row.awaiting_since else None
         row.recommendations = summary.recommendation_counts(row)
-        # ``decisions.decide`` for a whole page in SQL: not reviewed it, not of the applicant.
+        # ``decisions.decide`` and ``decisions.read_application`` for a whole page in SQL: not
+        # reviewed it, not of the applicant. Who may not decide it reads only what identifies it.
         row.may_decide = not (row.user_reviewed or row.organization_id in own_organizations)
         row.own_proposal = row.has_open_proposal and row.proposer_id == user.pk
         row.proposal_outcome_label = (
@@ -158,20 +159,25 @@ def _decided_message(decision):
 
 
 def _read_only_reason(user, application):
-    """Why a board member may not decide it (asked only when ``decisions.decide`` refused)."""
+    """Why a board member may neither read nor decide it (separation of duties)."""
     if rules.has_perm("applications.act_for", user, application):
         return _(
-            "You belong to the applicant organisation and therefore cannot decide on this "
-            "application."
+            "You belong to the applicant organisation and therefore cannot read the board's "
+            "documents on this application or decide on it (separation of duties)."
         )
     return _(
-        "You were asked to review this application and therefore cannot decide on it "
-        "(separation of duties)."
+        "You were asked to review this application and therefore cannot read the board's "
+        "documents on it or decide on it (separation of duties)."
     )
 
 
 def _render_decide(request, application, form=None, objection_form=None, problems=(), status=200):
     user = request.user
+    if not rules.has_perm("decisions.read_application", user, application):
+        # Separation of duties: reference, title and company only.
+        context = {"application": application, "reason": _read_only_reason(user, application)}
+        return render(request, "board/decide_limited.html", context, status=status)
+    log_access(user, Action.VIEW, application=application)
     may_decide = rules.has_perm("decisions.decide", user, application)
     awaiting = application.state == State.AWAITING_DECISION
     decisions = selectors.decisions(application)
@@ -192,7 +198,6 @@ def _render_decide(request, application, form=None, objection_form=None, problem
         "summary": summary.summary_for(application),
         "awaiting": awaiting,
         "may_decide": may_decide,
-        "read_only_reason": "" if may_decide else _read_only_reason(user, application),
         "open_proposal": open_proposal,
         "own_proposal": own_proposal,
         "confirmed": confirmed,

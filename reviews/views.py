@@ -19,6 +19,7 @@ from applications import presenters
 from applications import selectors as application_selectors
 from applications.models import State
 from applications.services import may_fire
+from funding.audit import Action, log_access
 from funding.web import attempt
 
 from . import forms, selectors, services
@@ -90,6 +91,8 @@ def _render_assignment(request, assignment, status=200, **forms_):
 @login_required
 def assignment_detail(request, pk):
     assignment = selectors.get_own_assignment(request.user, pk)
+    if rules.has_perm("reviews.read_assigned", request.user, assignment):
+        log_access(request.user, Action.VIEW, application=assignment.application)
     return _render_assignment(request, assignment)
 
 

@@ -156,10 +156,10 @@ APPLICATION_PERMISSIONS = {
         "board_who_reviewed": BOARD_STATES,
         "board_member_of_applicant": BOARD_STATES,
     },
+    # Separation of duties also for reading: who reviewed it or acts for the applicant sees only
+    # its reference, title and company on the board's pages.
     "decisions.read_application": {
         "board": BOARD_STATES,
-        "board_who_reviewed": BOARD_STATES,
-        "board_member_of_applicant": BOARD_STATES,
     },
     # A role and separation-of-duties check; the state is the transition's (approve, reject).
     # The board member who reviewed is only free to decide in the draft world, where nobody
@@ -175,6 +175,9 @@ APPLICATION_PERMISSIONS = {
         "board_who_reviewed": BOARD_STATES,
         "board_member_of_applicant": ALL,
         "coordinator_member_of_applicant": ALL,
+    },
+    "decisions.resend_letter": {
+        "coordinator": ALL,
     },
 }
 

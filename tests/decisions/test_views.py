@@ -18,7 +18,8 @@ from applications.models import State
 from decisions import services as decision_services
 from decisions import views
 from decisions.models import Decision, DecisionLetter
-from funding.models import Programme
+from funding.models import AccessLog, Programme
+from funding.templatetags.money import money
 from reviews import services as review_services
 from tests import factories, states
 
@@ -166,7 +167,18 @@ def test_confirm_and_object_access(client, world, action, role, expected):
         assert decision.status == Decision.Status.OPEN
 
 
-def test_board_member_who_reviewed_reads_without_forms(client, world):
+def assert_identifies_only(html, application, reason):
+    """The board's page names the application and why; nothing of its assessment."""
+    assert application.reference in html
+    assert escape(application.title) in html
+    assert escape(application.organization.name) in html
+    assert reason in html
+    for hidden in ("Review summary", "Programme budget", "Key facts", "Open proposal"):
+        assert german(hidden) not in html, hidden
+    assert money(application.requested_amount) not in html
+
+
+def test_board_member_who_reviewed_sees_only_what_identifies_it(client, world):
     application, users = world
     decision = propose(application, users["proposer"])
     response = client_for(client, users["board_reviewer"]).get(
@@ -174,20 +186,56 @@ def test_board_member_who_reviewed_reads_without_forms(client, world):
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert (
-        german(
-            "You were asked to review this application and therefore cannot decide on it "
-            "(separation of duties)."
-        )
-        in html
+    reason = german(
+        "You were asked to review this application and therefore cannot read the board's "
+        "documents on it or decide on it (separation of duties)."
     )
-    assert "Auflage A" in html  # the proposal is shown
+    assert_identifies_only(html, application, reason)
+    assert "Auflage A" not in html  # the proposal is not shown
+    assert users["reviewer"].get_full_name() not in html
     assert reverse("decision-confirm", args=[decision.pk]) not in html
     assert reverse("decision-object", args=[decision.pk]) not in html
-    assert (
-        'method="post" action="{}"'.format(reverse("board-decide", args=[application.pk]))
-        not in html
+
+
+def test_board_member_of_the_applicant_sees_only_what_identifies_it(client, world):
+    application, users = world
+    insider = factories.board_member()
+    factories.MembershipFactory(user=insider, organization=application.organization)
+    response = client_for(client, insider).get(reverse("board-decide", args=[application.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    reason = german(
+        "You belong to the applicant organisation and therefore cannot read the board's "
+        "documents on this application or decide on it (separation of duties)."
     )
+    assert_identifies_only(html, application, reason)
+    assert users["reviewer"].get_full_name() not in html
+
+
+def test_the_queue_hides_the_assessment_from_conflicted_members(client, world):
+    application, users = world
+    propose(application, users["proposer"])
+    client.force_login(users["board_reviewer"])
+    html = client.get(reverse("board-queue")).content.decode()
+    assert application.reference in html
+    assert (
+        german("You may neither read nor decide this application (separation of duties).") in html
+    )
+    amount = money(application.requested_amount)
+    assert amount not in html
+    assert "Erst" not in html  # the proposer's name
+    client.force_login(users["board"])
+    html = client.get(reverse("board-queue")).content.decode()
+    assert amount in html
+    assert "Erst" in html
+
+
+def test_opening_the_board_page_is_logged(client, world):
+    application, users = world
+    client_for(client, users["board"]).get(reverse("board-decide", args=[application.pk]))
+    client_for(client, users["board_reviewer"]).get(reverse("board-decide", args=[application.pk]))
+    rows = list(AccessLog.objects.values_list("user_id", "action", "reference"))
+    assert rows == [(users["board"].pk, "view", application.reference)]
 
 
 def test_applications_the_board_may_not_see_answer_404(client, world):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from applications import services as application_services
 from applications.models import State
+from funding.models import AccessLog
 from reviews import services
 from reviews.models import Assignment, Review
 from tests import factories, states
@@ -288,6 +289,7 @@ def test_before_declaring_the_reviewer_sees_only_title_and_company(client):
     assert reverse("assignment-declare", args=[world.assignment.pk]) in page
     assert 'type="radio"' in page and 'name="has_conflict"' in page
     assert reverse("assignment-decline", args=[world.assignment.pk]) in page
+    assert not AccessLog.objects.exists()  # nothing of the content was opened
 
 
 def test_after_declaring_no_conflict_the_content_is_visible(client):
@@ -315,6 +317,13 @@ def test_after_declaring_no_conflict_the_content_is_visible(client):
     assert download.status_code == 200
     assert b"".join(download.streaming_content).startswith(b"%PDF-")
     download.close()
+    logged = AccessLog.objects.order_by("id").values_list(
+        "user_id", "action", "reference", "detail"
+    )
+    assert list(logged) == [
+        (world.reviewers[0].pk, "view", application.reference, ""),
+        (world.reviewers[0].pk, "document", application.reference, document.original_name),
+    ]
 
 
 def test_german_page_formats_the_requested_amount(client):
