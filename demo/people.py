@@ -44,14 +44,21 @@ ORGANIZATIONS = {
 
 # username: (first name, last name, email, group, organisation, role shown in the table)
 USERS = {
-    "antrag": ("Julia", "Wagner", "j.wagner@integra-koeln.example", None, INTEGRA, "applicant"),
+    "antrag": (
+        "Julia",
+        "Wagner",
+        "j.wagner@integra-koeln.example",
+        None,
+        INTEGRA,
+        "applicant, company admin",
+    ),
     "antrag2": (
         "Mehmet",
         "Yılmaz",
         "m.yilmaz@werkbank-inklusiv.example",
         None,
         WERKBANK,
-        "applicant",
+        "applicant, company admin",
     ),
     "koordination": (
         "Katrin",
@@ -95,6 +102,9 @@ USERS = {
     ),
     "admin": ("Peter", "Schmitz", "admin@risikokapital-nrw.example", None, None, "admin"),
 }
+
+# Company admins manage their company's users (invite, remove, name other admins).
+COMPANY_ADMINS = {"antrag", "antrag2"}
 
 DOCUMENT_TITLES = {
     DocumentKind.BUSINESS_PLAN: "Geschäftsplan",

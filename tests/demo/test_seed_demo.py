@@ -6,6 +6,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 from pypdf import PdfReader
@@ -157,7 +158,8 @@ def test_approved_application_has_its_rendered_letter(seeded):
 
 def test_every_demo_user_logs_in_with_demo(seeded, client):
     for username in USERS:
-        assert client.login(username=username, password="demo"), username
+        # django-axes counts logins per request: the login carries one
+        assert client.login(request=HttpRequest(), username=username, password="demo"), username
         client.logout()
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
@@ -173,6 +175,9 @@ def test_roles(seeded):
     assert groups["gutachter1"] == groups["gutachter2"] == {"reviewers"}
     assert groups["vorstand1"] == groups["vorstand2"] == {"board"}
     assert Membership.objects.filter(user__username__in=["antrag", "antrag2"]).count() == 2
+    # each demo company has its admin, who manages the company's users
+    admins = Membership.objects.filter(is_admin=True).values_list("user__username", flat=True)
+    assert sorted(admins) == ["antrag", "antrag2"]
     first, second = (
         Membership.objects.get(user__username=name).organization_id
         for name in ("antrag", "antrag2")

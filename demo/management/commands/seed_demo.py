@@ -28,6 +28,7 @@ from decisions.models import Decision, DecisionLetter
 from demo.applications import REVIEWS, _application_data
 from demo.pdf import demo_pdf
 from demo.people import (
+    COMPANY_ADMINS,
     DECLARATIONS,
     DOCUMENT_TITLES,
     INTEGRA,
@@ -136,7 +137,9 @@ class Command(BaseCommand):
         for username, (*_rest, org_name, _role) in USERS.items():
             if org_name:
                 Membership.objects.get_or_create(
-                    user=users[username], organization=organizations[org_name]
+                    user=users[username],
+                    organization=organizations[org_name],
+                    defaults={"is_admin": username in COMPANY_ADMINS},
                 )
         return organizations
 
