@@ -104,6 +104,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     awaiting_since = models.DateTimeField(null=True, editable=False)
     return_reason = models.TextField(_("reason for the return"), blank=True, editable=False)
     return_deadline = models.DateField(_("deadline for the revision"), null=True, editable=False)
+    # Set when the retention rules erased its free text, documents and snapshots (records app).
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     # Project and investment
     title = models.CharField(_("title of the project"), max_length=200)
