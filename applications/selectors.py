@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django_fsm_log.models import StateLog
 
 from funding import roles
+from funding.logs import note_here
 
 from . import checks
 from .models import Application, Document
@@ -37,6 +38,8 @@ def get_visible_application(user, pk, permission="applications.see"):
     )
     if not rules.has_perm(permission, user, application):
         raise Http404
+    if application.reference:
+        note_here(reference=application.reference)  # on the request's log line
     return application
 
 

@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from .logs import connect_task_signals
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "funding.settings")
 
 app = Celery("funding")
@@ -18,3 +20,6 @@ TASK_RETRY = {
     "retry_backoff_max": 600,
     "retry_jitter": True,
 }
+
+# One log line per task (name, id, outcome, duration; funding/logs.py).
+connect_task_signals()

@@ -1,5 +1,10 @@
-"""One place that turns domain errors into the HTTP answers of docs/design.md (never a 500)."""
+"""The project's middleware: domain errors and empty 405s as our pages (never a 500), the
+Permissions-Policy header, and the request size limit (413) with its upload handler."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import render
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -11,7 +16,13 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            # require_POST and friends answer with an empty body: show our page instead.
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response["Allow"]
+            return page
+        return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, ConcurrentTransition | TransitionNotAllowed):
@@ -22,3 +33,77 @@ class DomainErrorMiddleware:
             context = {"messages_list": exception.messages}
             return render(request, "errors/422.html", context, status=422)
         return None
+
+
+class PermissionsPolicyMiddleware:
+    """Sends settings.PERMISSIONS_POLICY as the Permissions-Policy header on every answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response
+
+
+class RequestTooLarge(RequestDataTooBig):
+    """The body (as far as it was read) is larger than settings.MAX_REQUEST_BYTES."""
+
+
+def declared_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def too_large(request):
+    return render(request, "413.html", {"limit": settings.MAX_REQUEST_BYTES}, status=413)
+
+
+class RequestSizeLimitMiddleware:
+    """413 when Content-Length exceeds settings.MAX_REQUEST_BYTES, without reading the body.
+
+    A body without a declared length that turns out too large while an upload is parsed is
+    stopped by ``LimitedUploadHandler``; its ``RequestTooLarge`` (a 400 for Django) becomes the
+    same 413 page here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if declared_length(request) > settings.MAX_REQUEST_BYTES:
+            return too_large(request)
+        response = self.get_response(request)
+        if getattr(request, "_funding_too_large", False):
+            return too_large(request)
+        return response
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: stops parsing an upload past settings.MAX_REQUEST_BYTES."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.received = 0
+        if content_length and content_length > settings.MAX_REQUEST_BYTES:
+            self._refuse()
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received = getattr(self, "received", 0) + len(raw_data)
+        if self.received > settings.MAX_REQUEST_BYTES:
+            self._refuse()
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+    def _refuse(self):
+        if self.request is not None:
+            self.request._funding_too_large = True
+        raise RequestTooLarge(
+            f"Upload larger than MAX_REQUEST_BYTES ({settings.MAX_REQUEST_BYTES} bytes)."
+        )

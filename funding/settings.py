@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,7 +53,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # One log line per request (funding/logs.py), outermost so that it sees every answer.
+    "funding.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "funding.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -64,6 +68,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Refuses a body larger than MAX_REQUEST_BYTES (413) before anything reads it. Nothing above
+    # reads the body in __call__ (CSRF reads the form in process_view, which a refusal skips);
+    # below the header middleware so that the 413 page carries the same headers as any page.
+    "funding.middleware.RequestSizeLimitMiddleware",
     "funding.middleware.DomainErrorMiddleware",
     # django-axes last: it turns a lockout raised by its backend into the lockout page (429).
     "axes.middleware.AxesMiddleware",
@@ -155,7 +163,13 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": "/nowhere/"},
     },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Outside DEBUG: hashed names and compressed copies (collectstatic, run by bin/serve), served
+    # by whitenoise with far-future caching. Under DEBUG: files straight from static/.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 if env("AWS_STORAGE_BUCKET_NAME", default=""):
     STORAGES["default"] = {
@@ -168,6 +182,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A request body larger than this is refused (413) before it is read: one document plus the
 # form around it. The reverse proxy in front should refuse it even earlier (README).
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
+# The same limit while a multipart body is parsed (a body whose length was not declared).
+FILE_UPLOAD_HANDLERS = [
+    "funding.middleware.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Mail: console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -257,10 +277,24 @@ else:
         }
     }
 
+# Logs: one line per request (funding.requests) and per task (funding.tasks), as key=value
+# text or as one JSON object per line (LOG_FORMAT=json), on standard error.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"()": "funding.logs.KeyValueFormatter"},
+        "json": {"()": "funding.logs.JSONFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "weasyprint": {"level": "ERROR"},
@@ -268,6 +302,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+# The worker logs through the configuration above (same format as the web processes).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- HTTPS and headers (README "Security") ------------------------------------------------------
 # HTTPS is on unless DEBUG: secure cookies, HSTS and the redirect to https. HTTPS=false for a
