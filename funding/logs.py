@@ -24,6 +24,8 @@ task_logger = logging.getLogger("funding.tasks")
 
 # Routes whose ``pk`` is an application's id (applications, documents, letters, board, rounds).
 APPLICATION_ROUTE = "applications/<int:pk>/"
+# URL parameters that are secrets (invitation links, password-reset links): never logged.
+SECRET_URL_KWARGS = ("token", "uidb64")
 # Paths polled by machines: logged at DEBUG only while they answer 200.
 QUIET_PATHS = ("/healthz",)
 
@@ -96,6 +98,16 @@ def _user_id(request):
     return getattr(user, "pk", None)
 
 
+def _logged_path(path, match):
+    """The path with secrets in it (invitation and password-reset tokens) masked."""
+    if match is not None:
+        for name in SECRET_URL_KWARGS:
+            value = match.kwargs.get(name)
+            if value and value != "set-password":
+                path = path.replace(str(value), "***")
+    return path
+
+
 class RequestLogMiddleware:
     """``request method=GET path=/applications/7/ status=200 duration_ms=12.3 user=4 ...``"""
 
@@ -111,14 +123,14 @@ class RequestLogMiddleware:
         finally:
             _request_fields.reset(token)
         duration = (time.perf_counter() - started) * 1000
+        match = getattr(request, "resolver_match", None)
         fields = {
             "method": request.method,
-            "path": request.path,
+            "path": _logged_path(request.path, match),
             "status": response.status_code,
             "duration_ms": round(duration, 1),
             "user": _user_id(request),
         }
-        match = getattr(request, "resolver_match", None)
         if match is not None and APPLICATION_ROUTE in (match.route or "") and "pk" in match.kwargs:
             fields["application"] = match.kwargs["pk"]
         fields.update(request.log_context)

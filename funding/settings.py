@@ -128,6 +128,8 @@ LOGOUT_REDIRECT_URL = "login"
 # code) while this is on; applicants and reviewers may enrol one.
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=True)
 TWO_FACTOR_PATCH_ADMIN = False
+# The admin never shows a user's TOTP secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Risikokapital")
 # Sessions end after SESSION_HOURS; for the privileged roles also when the browser closes.
 SESSION_HOURS = env.int("SESSION_HOURS", default=8)

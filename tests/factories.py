@@ -114,3 +114,30 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     cooperation_partner = "Stadtwerke Musterstadt GmbH"
     cooperation_description = "Kantinenbetrieb für die Belegschaft des Partners."
     de_minimis_received = Decimal("10000.00")
+
+
+# ----- accounts ---------------------------------------------------------------------------------
+
+
+def company_admin(organization=None, **kwargs):
+    """An applicant who is a company admin (``Membership.is_admin``) of the organisation."""
+    user = UserFactory(**kwargs)
+    MembershipFactory(user=user, organization=organization or OrganizationFactory(), is_admin=True)
+    return user
+
+
+def totp_device(user, confirmed=True):
+    """An authenticator app of ``user`` (the name two_factor gives it: ``default``)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="default", confirmed=confirmed)
+
+
+def recovery_codes(user, codes=("code1111", "code2222")):
+    """Recovery codes of ``user`` (django-otp's static device named ``backup``)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
+    for code in codes:
+        device.token_set.create(token=code)
+    return device

@@ -27,6 +27,53 @@ def demo(django_capture_on_commit_callbacks):
         recipient=get_user_model().objects.get(username="gutachter1"),
         claim="00000000-0000-0000-0000-000000000000",
     )
+    accounts_records()
+    retention_records()
+
+
+def retention_records():
+    """A record offered for deletion (the demo's records are all younger than their periods)."""
+    import datetime
+
+    from applications.models import Application, State
+    from records.models import RetentionCandidate
+
+    application = Application.objects.filter(state=State.APPROVED).order_by("pk").first()
+    RetentionCandidate.objects.create(
+        kind=RetentionCandidate.Kind.APPLICATION,
+        application=application,
+        counts_from=datetime.date(2016, 1, 1),
+        due_on=datetime.date(2026, 1, 1),
+    )
+
+
+def accounts_records():
+    """What the demo does not make but the admin shows: second factors, login attempts, a
+    profile and an invitation (the demo seeds no logins and no invitations)."""
+    from axes.models import AccessAttempt, AccessFailureLog
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import services
+    from accounts.models import Profile
+    from funding.audit import Action, log_access
+    from funding.models import Membership
+
+    User = get_user_model()
+    admin_user = User.objects.get(username="admin")
+    TOTPDevice.objects.create(user=admin_user, name="default", confirmed=True)
+    StaticDevice.objects.create(user=admin_user, name="backup").token_set.create(token="abcd1234")
+    attempt = {"username": "antrag", "ip_address": "10.0.0.1", "user_agent": "pytest"}
+    AccessAttempt.objects.create(
+        **attempt, path_info="/accounts/login/", failures_since_start=1, get_data="", post_data=""
+    )
+    AccessFailureLog.objects.create(**attempt, path_info="/accounts/login/", locked_out=False)
+    Profile.objects.create(user=admin_user, language="de")
+    log_access(User.objects.get(username="koordination"), Action.EXPORT, organization_id=1)
+    membership = Membership.objects.filter(user__username="antrag").select_related("organization")
+    services.invite(
+        User.objects.get(username="koordination"), membership.get().organization, "neu@example.org"
+    )
 
 
 @pytest.fixture

@@ -61,6 +61,14 @@ def test_a_page_about_a_submitted_application_names_its_reference(client, caplog
     assert record.fields["reference"] == application.reference
 
 
+def test_secrets_in_links_are_not_logged(client, caplog):
+    caplog.set_level(logging.INFO, logger="funding.requests")
+    client.get(reverse("invitation-accept", args=["s3cr3t-invitation-token"]))
+    client.get(reverse("password_reset_confirm", args=["MQ", "abc123-0123456789abcdef"]))
+    paths = [record.fields["path"] for record in lines(caplog, "funding.requests")]
+    assert paths == ["/accounts/invitation/***/", "/accounts/reset/***/***/"]
+
+
 def test_anonymous_request_and_redirect(client, caplog):
     caplog.set_level(logging.INFO, logger="funding.requests")
     client.get(reverse("home"))
