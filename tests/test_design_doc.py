@@ -15,7 +15,15 @@ from applications.models import Application, State
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "design.md"
 # The apps that register permissions, lowest layer first.
-APPS = ("funding", "notifications", "applications", "reviews", "decisions")
+APPS = (
+    "funding",
+    "notifications",
+    "accounts",
+    "applications",
+    "reviews",
+    "decisions",
+    "records",
+)
 ARROW = " → "
 SEPARATOR_ROW = re.compile(r"\|(\s*:?-+:?\s*\|)+")
 CODE = re.compile(r"`([^`]+)`")

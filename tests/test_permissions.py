@@ -225,6 +225,18 @@ ROLE_PERMISSIONS = {
         "board_who_reviewed",
     },
     "decisions.use_board_pages": {"board", "board_who_reviewed", "board_member_of_applicant"},
+    # The office's data-protection pages (without an object: the pages themselves).
+    "records.read_access_log": {"coordinator", "coordinator_member_of_applicant"},
+    "records.manage_retention": {"coordinator", "coordinator_member_of_applicant"},
+}
+
+# Permissions whose object is an organisation, asked for the applicant organisation: who may
+# manage its users (the office, and its company admins: none among our actors) and who may
+# export its data (the office, never for its own organisation).
+ORGANIZATION_PERMISSIONS = {
+    "accounts.manage_users": {"coordinator", "coordinator_member_of_applicant"},
+    "accounts.invite": {"coordinator", "coordinator_member_of_applicant"},
+    "records.export_organization": {"coordinator"},
 }
 
 # Permissions whose object is a reviewer's assignment.
@@ -283,7 +295,15 @@ ASSIGNMENT_ROWS = {
 }
 DISPUTED_ASSIGNMENT_ROWS = {}
 
-OUR_APPS = ("funding.", "notifications.", "applications.", "reviews.", "decisions.")
+OUR_APPS = (
+    "funding.",
+    "notifications.",
+    "accounts.",
+    "applications.",
+    "reviews.",
+    "decisions.",
+    "records.",
+)
 
 
 # ----- the worlds ------------------------------------------------------------------------------
@@ -512,7 +532,12 @@ def test_for_everyone_else_user_has_perm_goes_through_the_rules_backend(worlds):
 
 def test_every_registered_permission_of_our_apps_has_a_row():
     registered = {name for name in rules.permissions.permissions if name.startswith(OUR_APPS)}
-    tabled = set(APPLICATION_PERMISSIONS) | set(ROLE_PERMISSIONS) | set(ASSIGNMENT_PERMISSIONS)
+    tabled = (
+        set(APPLICATION_PERMISSIONS)
+        | set(ROLE_PERMISSIONS)
+        | set(ASSIGNMENT_PERMISSIONS)
+        | set(ORGANIZATION_PERMISSIONS)
+    )
     assert registered - tabled == set(), "registered without a row in this table"
     assert tabled - registered == set(), "a row for a permission nobody registers"
     assert not set(APPLICATION_PERMISSIONS) & set(ROLE_PERMISSIONS)
@@ -532,6 +557,29 @@ def test_role_permission(worlds, permission):
         if answer is not expected:
             mismatches.append(f"{permission} | {actor}: expected {expected}, rules say {answer}")
     assert mismatches == []
+
+
+@pytest.mark.parametrize("permission", ORGANIZATION_PERMISSIONS)
+def test_organization_permission(worlds, permission):
+    world = worlds[DRAFT]
+    organization = world.application.organization
+    mismatches = []
+    for actor in ACTORS:
+        expected = actor in ORGANIZATION_PERMISSIONS[permission]
+        answer = rules.has_perm(permission, world.actors[actor], organization)
+        if answer is not expected:
+            mismatches.append(f"{permission} | {actor}: expected {expected}, rules say {answer}")
+    assert mismatches == []
+
+
+def test_a_company_admin_manages_only_their_own_company(worlds):
+    world = worlds[DRAFT]
+    admin = factories.company_admin(organization=world.application.organization)
+    other = factories.OrganizationFactory()
+    for permission in ("accounts.manage_users", "accounts.invite"):
+        assert rules.has_perm(permission, admin, world.application.organization)
+        assert not rules.has_perm(permission, admin, other)
+    assert not rules.has_perm("records.export_organization", admin, other)
 
 
 def test_create_for_an_organisation_only_by_those_who_act_for_it(worlds):
