@@ -25,3 +25,23 @@ def has_device(user):
     such a user is sent to set up an app instead of being asked to log in again (a loop).
     """
     return default_device(user) is not None
+
+
+def client_ip(request):
+    """The address failed logins are counted under (django-axes' ``AXES_CLIENT_IP_CALLABLE``).
+
+    Behind ``settings.TRUSTED_PROXIES`` reverse proxies every request comes from the nearest
+    one, so the client is the address the outermost trusted proxy saw: that many entries from
+    the right of ``X-Forwarded-For`` (each proxy appends the address it was reached from; what
+    a client put further left is not trusted). Without proxies: ``REMOTE_ADDR``.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.TRUSTED_PROXIES
+    if count <= 0:
+        return remote
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part
+    ]
+    if len(forwarded) < count:
+        return remote
+    return forwarded[-count] or remote

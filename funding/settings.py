@@ -143,6 +143,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "auth-username"
+# Behind reverse proxies every request would come from the proxy: count per client address as
+# the proxies report it in X-Forwarded-For (TRUSTED_PROXIES: how many proxies append to it; 1
+# by default with PROXY_SSL_HEADER).
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 # Invitations into an organisation expire after this many days.
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
 
@@ -320,8 +324,10 @@ SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=True)
 # The load balancer's health check reaches /healthz over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
-if env.bool("PROXY_SSL_HEADER", default=False):
+PROXY_SSL_HEADER = env.bool("PROXY_SSL_HEADER", default=False)
+if PROXY_SSL_HEADER:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if PROXY_SSL_HEADER else 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -97,3 +97,32 @@ def test_the_admin_lifts_the_lock(client):
     response = post_password(client, user.username, REMOTE_ADDR="10.0.4.1")
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_behind_a_proxy_the_client_address_counts_not_the_proxy(client, settings):
+    settings.TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    users = [UserFactory() for _ in range(LIMIT)]
+    for user in users:
+        # a client's own X-Forwarded-For entry (left) is not trusted, the proxy's (right) is
+        post_password(
+            client, user.username, password="wrong",
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.4.1", **proxy,
+        )  # fmt: skip
+    other = UserFactory()
+    locked = post_password(client, other.username, HTTP_X_FORWARDED_FOR="10.0.4.1", **proxy)
+    assert locked.status_code == 429
+    # another client behind the same proxy is not locked out
+    response = post_password(client, other.username, HTTP_X_FORWARDED_FOR="10.0.4.2", **proxy)
+    assert response.status_code == 302
+
+
+def test_without_proxies_a_forwarded_header_is_ignored(client):
+    users = [UserFactory() for _ in range(LIMIT)]
+    for index, user in enumerate(users):
+        post_password(
+            client, user.username, password="wrong",
+            HTTP_X_FORWARDED_FOR=f"10.0.5.{index}", REMOTE_ADDR="10.0.6.1",
+        )  # fmt: skip
+    response = post_password(client, UserFactory().username, REMOTE_ADDR="10.0.6.1")
+    assert response.status_code == 429
