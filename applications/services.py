@@ -250,7 +250,7 @@ def submit(user, application, declarations):
             declared_de_minimis=True,
             declared_authorized=True,
         )
-        on_commit(lambda: notify("submitted", app))
+        notify("submitted", app)
     return app
 
 
@@ -279,7 +279,7 @@ def return_for_revision(user, application, reason, deadline):
         app.return_for_revision(by=user, description=reason.strip())
         app.return_reason, app.return_deadline = reason.strip(), deadline
         app.save()
-        on_commit(lambda: notify("returned", app))
+        notify("returned", app)
     return app
 
 
@@ -295,7 +295,8 @@ def withdraw(user, application, reason=""):
         ensure_transition(app.withdraw, user)
         app.withdraw(by=user, description=(reason or "").strip() or None)
         app.save()
-        on_commit(lambda: notify("withdrawn", app))
+        if app.reference:  # a draft never handed in: nobody was told of it
+            notify("withdrawn", app)
     return app
 
 

@@ -8,6 +8,14 @@ tagged PDF/A-3 on A4. Resources come only from ``data:`` URLs and files under
 Delivery: every step claims the letter row with a conditional UPDATE (its ``claimed_at`` is the
 claim's token), so two runs of the task produce one file and one mail. The stored bytes never
 change: a mail re-sends those bytes, never a re-rendering.
+
+Faults: a rendering that fails goes back to ``pending`` (the task retries, the sweep re-queues)
+until it has failed ``settings.LETTER_RENDER_ATTEMPTS`` times; then the letter is ``failed``
+with the error recorded and shows on the office's start page. A letter still ``rendering``
+after ``RENDER_STALE_AFTER`` lost its worker: the sweep puts it back (or fails it, counted as
+an attempt); rendering twice is harmless, as only the claim's holder stores its file. A letter
+still ``sending`` after ``SEND_STALE_AFTER`` may or may not have been mailed: ``uncertain``,
+logged, never re-sent by itself (the office decides, ``services.resend_letter``).
 """
 
 import hashlib
@@ -25,7 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone, translation
 from django.utils.text import get_valid_filename
@@ -43,7 +51,10 @@ LETTERS_DIR = Path(settings.BASE_DIR) / "templates" / "letters"
 PDF_VARIANT = "pdf/a-3a"
 LANGUAGES = ("de", "en")
 DATE_FORMATS = {"de": "j. F Y", "en": "j F Y"}
-STALE_AFTER = timedelta(minutes=10)
+# A letter renders in about a second: two minutes in rendering means its worker is gone.
+RENDER_STALE_AFTER = timedelta(minutes=2)
+# Sending waits for the SMTP server (EMAIL_TIMEOUT): only much later is it surely stuck.
+SEND_STALE_AFTER = timedelta(minutes=10)
 Status = DecisionLetter.Status
 _thread_cache = threading.local()
 
@@ -254,11 +265,41 @@ def produce(letter_id):
         return False
     try:
         store(load_letter(letter_id), token)
-    except Exception:
-        logger.warning("Letter %s: rendering failed; back to pending", letter_id)
-        finish(letter_id, token, [Status.RENDERING], Status.PENDING)
+    except Exception as error:
+        if _render_failed(letter_id, token, error):
+            return False  # failed for good: no retry
         raise
     return True
+
+
+def _after_failure(reason):
+    """The status after a failed or interrupted rendering: failed once attempts are used up."""
+    limit = settings.LETTER_RENDER_ATTEMPTS
+    return {
+        "status": Case(
+            When(attempts__gte=limit, then=Value(Status.FAILED)), default=Value(Status.PENDING)
+        ),
+        "last_error": reason,
+    }
+
+
+def _render_failed(letter_id, token, error):
+    """Record the error: back to pending, or failed after the last attempt (True then)."""
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    DecisionLetter.objects.filter(pk=letter_id, claimed_at=token, status=Status.RENDERING).update(
+        **_after_failure(reason)
+    )
+    row = DecisionLetter.objects.filter(pk=letter_id).values("status", "attempts").first() or {}
+    if row.get("status") == Status.FAILED:
+        logger.error(
+            "Letter %s: rendering failed %s times, now failed: %s",
+            letter_id,
+            row["attempts"],
+            reason,
+        )
+        return True
+    logger.warning("Letter %s: rendering failed; back to pending: %s", letter_id, reason)
+    return False
 
 
 def store(letter, token):
@@ -346,13 +387,16 @@ def letter_recipients(organization):
     return list(unique.values())
 
 
-def sweep(requeue):
-    """Re-queue unsent letters; mark letters stuck in sending as uncertain. Four queries."""
-    stale = timezone.now() - STALE_AFTER
-    mark_uncertain(stale)
-    DecisionLetter.objects.filter(status=Status.RENDERING, claimed_at__lt=stale).update(
-        status=Status.PENDING
-    )
+def sweep(requeue, now=None):
+    """Re-queue unsent letters; flag letters stuck in sending as uncertain; put letters stuck in
+    rendering back to pending (failed once their attempts are used up). Four queries."""
+    now = now or timezone.now()
+    mark_uncertain(now - SEND_STALE_AFTER)
+    released = DecisionLetter.objects.filter(
+        status=Status.RENDERING, claimed_at__lt=now - RENDER_STALE_AFTER
+    ).update(**_after_failure("Rendering interrupted: the worker stopped while rendering."))
+    if released:
+        logger.warning("Letter sweep: %d letter(s) stuck in rendering released", released)
     ids = list(
         DecisionLetter.objects.filter(status__in=[Status.PENDING, Status.RENDERED])
         .order_by("pk")
@@ -378,3 +422,19 @@ def mark_uncertain(stale):
             number,
         )
     return [pk for pk, _, _ in rows]
+
+
+ATTENTION = (Status.FAILED, Status.UNCERTAIN)
+
+
+def needing_attention(limit=5):
+    """``(count, first letters)`` of the letters the office must look at: failed or uncertain.
+
+    One query when there are none, two otherwise (the start page stays constant).
+    """
+    letters = DecisionLetter.objects.filter(status__in=ATTENTION)
+    count = letters.count()
+    if not count:
+        return 0, []
+    first = letters.select_related("application").order_by("created_at", "pk")[:limit]
+    return count, list(first)

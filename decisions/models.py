@@ -75,7 +75,14 @@ def letter_path(instance, filename):
 
 
 class DecisionLetter(models.Model):
-    """The PDF decision letter (Bescheid). Its stored bytes never change."""
+    """The PDF decision letter (Bescheid). Its stored bytes never change.
+
+    ``pending → rendering → rendered → sending → sent``, each step claimed by a conditional
+    UPDATE (``decisions.letters``). ``failed``: rendering failed ``LETTER_RENDER_ATTEMPTS``
+    times (``last_error`` says why); ``uncertain``: a worker died while sending, it may have
+    gone out. The office sends a letter again or renders a failed one again
+    (``services.resend_letter``); ``history`` records who did it, when, from which status.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting to be rendered")
@@ -84,6 +91,7 @@ class DecisionLetter(models.Model):
         SENDING = "sending", _("being sent")
         SENT = "sent", _("sent")
         UNCERTAIN = "uncertain", _("sending interrupted: check the mail log")
+        FAILED = "failed", _("could not be rendered")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="letters")
@@ -100,6 +108,10 @@ class DecisionLetter(models.Model):
     sent_at = models.DateTimeField(null=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     recipients = models.JSONField(default=list, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    # [{"action": "resend" | "render_again", "from": status, "by": user id or None,
+    #   "name": who (or the command), "at": ISO time, "sent_at": ISO time or None}]
+    history = models.JSONField(_("history"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("decision letter")

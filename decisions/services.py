@@ -6,6 +6,7 @@ lists its effects in its docstring. A return or withdrawal voids an open proposa
 (``signals``), in the transition's own transaction.
 """
 
+import logging
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,8 @@ from notifications.services import notify
 
 from . import selectors, tasks
 from .models import Decision, DecisionLetter
+
+logger = logging.getLogger(__name__)
 
 
 def _approval_violations(app, amount, programme, reserved):
@@ -88,7 +91,7 @@ def propose_decision(user, application, outcome, amount=None, conditions="", rea
         )
         if not programme.four_eyes:
             return _confirm(user, app, programme, decision)
-        on_commit(lambda: notify("decision_proposed", decision))
+        notify("decision_proposed", decision)
     return decision
 
 
@@ -149,7 +152,81 @@ def _confirm(user, app, programme, decision):
 
 
 def _queue_letter(letter_id):
-    tasks.generate_decision_letter.delay(letter_id)
+    """Queue the letter task; a broker error is logged, the letter sweep catches up."""
+    try:
+        tasks.generate_decision_letter.delay(letter_id)
+    except Exception as error:  # the broker is down: the letter stays pending or rendered
+        logger.warning(
+            "Letter %s not queued (%s: %s); the letter sweep will produce it",
+            letter_id,
+            type(error).__name__,
+            error,
+        )
+
+
+# A letter the office may send again (sent, uncertain) or render again (failed).
+RESENDABLE = (
+    DecisionLetter.Status.SENT,
+    DecisionLetter.Status.UNCERTAIN,
+    DecisionLetter.Status.FAILED,
+)
+COMMAND = "manage.py resend_letter"
+
+
+def resend_letter(user, letter):
+    """The office sends a letter once more, or has a failed one rendered again.
+
+    ``user`` is None only for ``manage.py resend_letter`` (the operator: no permission check,
+    recorded as the command). Effects: application and letter locked (in this order); 409
+    unless the letter is sent, uncertain or failed; ``decisions.resend_letter`` 403; a sent or
+    uncertain letter back to ``rendered`` (its stored bytes are mailed again, never rendered
+    again: the company may receive it twice), a failed one back to ``pending`` with its
+    attempts reset (rendered, then mailed); an entry in the letter's ``history`` (who, when,
+    from which status) and a log line; the letter task queued on commit (the sweep re-queues
+    it if the broker is down). Returns the letter.
+    """
+    with transaction.atomic():
+        app = locked(letter.application)
+        letter = DecisionLetter.objects.select_for_update().get(pk=letter.pk)
+        if letter.status not in RESENDABLE:
+            raise StateConflict(_("This letter is still being produced or sent. Please wait."))
+        if user is not None:
+            ensure_perm(
+                "decisions.resend_letter",
+                user,
+                app,
+                _("Only the coordination office can send a letter again."),
+            )
+        previous = letter.status
+        failed = previous == DecisionLetter.Status.FAILED
+        letter.history = [
+            *letter.history,
+            {
+                "action": "render_again" if failed else "resend",
+                "from": previous,
+                "by": user.pk if user is not None else None,
+                "name": (user.get_full_name() or user.get_username()) if user else COMMAND,
+                "at": timezone.now().isoformat(),
+                "sent_at": letter.sent_at.isoformat() if letter.sent_at else None,
+            },
+        ]
+        if failed:
+            letter.status, letter.attempts = DecisionLetter.Status.PENDING, 0
+        else:
+            letter.status = DecisionLetter.Status.RENDERED
+        letter.claimed_at = None
+        letter.save(update_fields=["status", "attempts", "claimed_at", "history"])
+        logger.warning(
+            "Letter %s (%s, letter %s): %s by %s (was %s)",
+            letter.pk,
+            app.reference,
+            letter.number,
+            "rendering again" if failed else "sending again",
+            letter.history[-1]["name"],
+            previous,
+        )
+        on_commit(lambda: _queue_letter(letter.pk))
+    return letter
 
 
 def object_to_decision(user, decision, note):

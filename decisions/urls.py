@@ -12,4 +12,9 @@ urlpatterns = [
         views.letter_download,
         name="letter-download",
     ),
+    path(
+        "applications/<int:pk>/letters/<int:letter_pk>/resend/",
+        views.letter_resend,
+        name="letter-resend",
+    ),
 ]

@@ -237,3 +237,29 @@ def letter_download(request, pk, letter_pk):
         filename=filename,
         content_type="application/pdf",
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def letter_resend(request, pk, letter_pk):
+    """The office sends a letter once more (sent or uncertain) or renders a failed one again.
+
+    GET shows what will happen, with the warning that the company may receive the letter
+    twice; POST does it (``services.resend_letter``: 409 unless sent, uncertain or failed).
+    Whoever may not read the letters: 404; may read but not resend: 403.
+    """
+    letter = selectors.get_visible_letter(request.user, pk, letter_pk)
+    application = letter.application
+    if not rules.has_perm("decisions.resend_letter", request.user, application):
+        raise PermissionDenied(_("Only the coordination office can send a letter again."))
+    if request.method == "POST":
+        letter = services.resend_letter(request.user, letter)
+        if letter.status == letter.Status.PENDING:
+            messages.success(request, _("The letter is being rendered again and then sent."))
+        else:
+            messages.success(request, _("The letter is being sent again."))
+        return redirect("application-detail", pk=application.pk)
+    if letter.status not in services.RESENDABLE:
+        raise StateConflict(_("This letter is still being produced or sent. Please wait."))
+    context = {"application": application, "letter": letter}
+    return render(request, "decisions/letter_resend.html", context)

@@ -1,14 +1,21 @@
-"""The project's middleware: domain errors and empty 405s as our pages (never a 500), the
-Permissions-Policy header, and the request size limit (413) with its upload handler."""
+"""The project's middleware: domain errors and empty 405s as our pages (never a 500), a lost
+database as 503, the Permissions-Policy header, and the request size limit (413) with its
+upload handler."""
+
+import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpResponseNotAllowed
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from .errors import RuleViolation, StateConflict
+
+logger = logging.getLogger(__name__)
 
 
 class DomainErrorMiddleware:
@@ -32,6 +39,13 @@ class DomainErrorMiddleware:
         if isinstance(exception, RuleViolation):
             context = {"messages_list": exception.messages}
             return render(request, "errors/422.html", context, status=422)
+        if isinstance(exception, OperationalError | InterfaceError):
+            # The database went away (a restart, a dropped connection): the transaction was
+            # rolled back. Say so without touching the database again (no user, no session).
+            logger.error("database unavailable: %s", exception, exc_info=exception)
+            page = HttpResponse(render_to_string("503.html"), status=503)
+            page["Retry-After"] = "60"
+            return page
         return None
 
 

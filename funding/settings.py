@@ -247,9 +247,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_reminders",
         "schedule": crontab(minute=5),
     },
+    # Picks up a letter whose worker died while rendering within a few minutes.
     "sweep-letters": {
         "task": "decisions.tasks.sweep_letters",
-        "schedule": timedelta(minutes=10),
+        "schedule": timedelta(minutes=2),
     },
     "sweep-outbox": {
         "task": "notifications.tasks.sweep_outbox",

@@ -1,4 +1,4 @@
-"""What the system sent to whom: reminder claims (later: the outbox and the mail log)."""
+"""What the system sent to whom: reminder claims and the outbox of progress mails (its log)."""
 
 from django.conf import settings
 from django.db import models
@@ -26,3 +26,54 @@ class Reminder(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class OutboxMail(models.Model):
+    """A progress mail, written in the transaction of the change it reports (the outbox).
+
+    Subject and body are rendered at the transition, in the reader's language, from what the
+    change wrote (reason, deadline, reference): a backlog or a later edit never changes what a
+    mail says, and a rolled-back change leaves no row. The worker only sends the stored text.
+    The rows are also the log of what was sent to whom (kind, recipients, reference, times).
+
+    Concurrency contract (``notifications.outbox``): a sender claims a row with a conditional
+    UPDATE ``pending → sending`` (its ``claimed_at`` is the claim's token, ``attempts + 1``);
+    exactly one of any number of concurrent senders gets the row, and only the holder of the
+    token moves it on (``sent``, or back to ``pending``/``failed`` on an error). A row left in
+    ``sending`` (the worker died between the SMTP server's acceptance and our commit, or
+    before sending) becomes ``uncertain`` after ``outbox.STALE_AFTER``: it is logged, never
+    re-sent automatically, because it may have gone out.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("could not be sent")
+        UNCERTAIN = "uncertain", _("sending interrupted: may have been sent")
+
+    kind = models.CharField(_("kind"), max_length=50)
+    recipients = models.JSONField(_("recipients"), default=list)
+    language = models.CharField(_("language"), max_length=10)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("text"))
+    # The application the mail is about (no foreign key: the log outlives a deleted object).
+    application_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    reference = models.CharField(_("reference"), max_length=20, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mail")
+        verbose_name_plural = _("mails (outbox)")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_status_created")]
+
+    def __str__(self):
+        return f"{self.kind} · {self.reference or '-'} · {self.get_status_display()}"

@@ -1,23 +1,55 @@
-"""Celery tasks of ``notifications``; thin: the work is in ``mails`` and ``reminders``.
+"""Celery tasks of ``notifications``; thin: the work is in ``outbox`` and ``reminders``.
 
-Queue them after commit: ``transaction.on_commit(lambda: task.delay(...), robust=True)``.
+``services.notify`` queues ``send_outbox_mail`` on commit; ``sweep_outbox`` (beat, every 5
+minutes) catches up on what could not be queued.
 """
 
+import logging
 import smtplib
 
 from celery import shared_task
 from django.apps import apps
+from django.db import transaction
 
 from funding.celery import TASK_RETRY
 
-from . import mails, reminders
+from . import mails, outbox, reminders
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(smtplib.SMTPException, OSError), **TASK_RETRY)
+def send_outbox_mail(mail_id):
+    """Send one outbox row, once (claimed first); retried on SMTP and network errors."""
+    return outbox.send(mail_id)
+
+
+@shared_task(acks_late=True)
+def sweep_outbox():
+    """Flag rows stuck in sending as uncertain (never re-sent); queue pending rows again."""
+    queued = outbox.sweep(send_outbox_mail.delay)
+    if queued:
+        logger.info("Outbox sweep queued %d mail(s)", len(queued))
+    return len(queued)
+
+
+@shared_task(acks_late=True)
 def send_notification(kind, model, pk):
-    """Render and send one progress mail; an object deleted meanwhile mails nobody."""
+    """Deprecated: a task queued before the outbox existed (remove one release later).
+
+    Writes the mail to the outbox as of now and queues it; an object deleted meanwhile mails
+    nobody. Returns the number of outbox rows written (0 or 1).
+    """
     obj = apps.get_model(model).objects.filter(pk=pk).first()
-    return mails.deliver(kind, obj) if obj is not None else 0
+    if obj is None:
+        return 0
+    with transaction.atomic():
+        composed = mails.compose(kind, obj)
+        if composed is None:
+            return 0
+        mail = outbox.record(composed)
+        transaction.on_commit(lambda: send_outbox_mail.delay(mail.pk), robust=True)
+    return 1
 
 
 @shared_task(acks_late=True)

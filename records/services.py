@@ -23,6 +23,7 @@ from applications.models import Application, ApplicationVersion, Document
 from decisions.models import Decision, DecisionLetter
 from funding import roles
 from funding.audit import Action, log_access
+from notifications.models import OutboxMail
 from reviews.models import ConflictDeclaration, Review
 
 from . import export, retention
@@ -160,7 +161,8 @@ def erase_application(app, now):
     Deleted: its documents (rows; the files after the commit). Emptied: the free text of the
     application (``APPLICATION_FREE_TEXT``), the snapshots of its submitted versions (the rows
     stay: decisions point to them), the reviews' comments, the conflict declarations' notes,
-    the decisions' conditions, reasons and notes, and the descriptions in the transition log.
+    the decisions' conditions, reasons and notes, the descriptions in the transition log, and
+    the subject and text of the mails about it (the outbox keeps kind, recipients and times).
     Kept: everything else, ``erased_at`` set to ``now``.
     """
     Document.objects.filter(application=app).delete()
@@ -169,6 +171,7 @@ def erase_application(app, now):
     ConflictDeclaration.objects.filter(application=app).update(note="")
     Decision.objects.filter(application=app).update(conditions="", reasons="", closing_note="")
     StateLog.objects.for_(app).update(description="")
+    OutboxMail.objects.filter(application_id=app.pk).update(subject="", body="")
     Application.objects.filter(pk=app.pk).update(
         erased_at=now, **dict.fromkeys(APPLICATION_FREE_TEXT, "")
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import State
-from applications.services import ensure_perm, ensure_transition, locked, on_commit
+from applications.services import ensure_perm, ensure_transition, locked
 from funding import roles
 from funding.errors import RuleViolation, StateConflict
 from funding.models import REVIEWERS
@@ -72,7 +72,7 @@ def assign_reviewer(user, application, reviewer):
             assignment.assigned_at = timezone.now()
         assignment.due_on = due_date(app) if app.state == State.IN_REVIEW else None
         assignment.save()
-        on_commit(lambda: notify("assigned", assignment))
+        notify("assigned", assignment)
     return assignment
 
 
@@ -126,7 +126,7 @@ def declare_conflict(user, assignment, has_conflict, note=""):
         if has_conflict:
             assignment.status = Assignment.Status.RECUSED
             assignment.save(update_fields=["status"])
-            on_commit(lambda: notify("recused", assignment))
+            notify("recused", assignment)
     return assignment
 
 
@@ -144,7 +144,7 @@ def decline_assignment(user, assignment):
             raise StateConflict(_("This assignment is no longer open."))
         assignment.status = Assignment.Status.DECLINED
         assignment.save(update_fields=["status"])
-        on_commit(lambda: notify("declined", assignment))
+        notify("declined", assignment)
     return assignment
 
 

@@ -37,11 +37,23 @@ def database_url():
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def worker(media_root, tmp_path):
-    """One worker process, pointed at the test database, the test media and a mail folder."""
-    mail_dir = tmp_path / "mail"
-    env = {
+WORKER_ARGS = [
+    "worker", "--pool=solo", "--loglevel=warning", "--without-gossip", "--without-mingle",
+    "--without-heartbeat",
+]  # fmt: skip
+
+# Starts the worker in-process after ``patch`` ran (code that only tests use, e.g. a slow step).
+BOOT = """
+import django
+django.setup()
+{patch}
+from funding.celery import app
+app.worker_main({args!r})
+"""
+
+
+def worker_env(media_root, mail_dir):
+    return {
         **os.environ,
         "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL,
@@ -49,23 +61,49 @@ def worker(media_root, tmp_path):
         "EMAIL_URL": f"filemail:///{mail_dir}",  # django-environ drops one slash,
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
-    command = [
-        sys.executable, "-m", "celery", "-A", "funding", "worker", "--pool=solo",
-        "--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
-    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=log)
-    try:
-        yield mail_dir
-    finally:
+
+
+def start_worker(media_root, mail_dir, log_path, patch=""):
+    """A worker process (pool solo) on the test database, the test media and a mail folder.
+
+    ``patch``: Python run in the worker before it starts (a test-only hook). The caller stops
+    it with ``stop_worker``.
+    """
+    if patch:
+        command = [sys.executable, "-c", BOOT.format(patch=patch, args=WORKER_ARGS)]
+    else:
+        command = [sys.executable, "-m", "celery", "-A", "funding", *WORKER_ARGS]
+    log = open(log_path, "a+")  # noqa: SIM115 - closed by stop_worker
+    process = subprocess.Popen(
+        command, cwd=BASE_DIR, env=worker_env(media_root, mail_dir), stdout=log, stderr=log
+    )
+    process.log = log
+    return process
+
+
+def stop_worker(process):
+    """Terminate the worker (kill it if it does not stop) and print its log."""
+    if process.poll() is None:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-        log.seek(0)
-        print(log.read())  # shown by pytest when the test fails
-        log.close()
+            process.wait()
+    process.log.seek(0)
+    print(process.log.read())  # shown by pytest when the test fails
+    process.log.close()
+
+
+@pytest.fixture
+def worker(media_root, tmp_path):
+    """One worker process, pointed at the test database, the test media and a mail folder."""
+    mail_dir = tmp_path / "mail"
+    process = start_worker(media_root, mail_dir, tmp_path / "worker.log")
+    try:
+        yield mail_dir
+    finally:
+        stop_worker(process)
 
 
 def wait_for(predicate, timeout=90):

@@ -191,8 +191,15 @@ def _snapshot(apps, labels):
 
 
 def _assert_rows(apps, labels, rows, before):
-    """The rows written before the migration are all there, value for value."""
-    assert _snapshot(apps, labels) == before
+    """The rows written before the migration are all there, value for value (in the columns
+    both sides have: a moved model may gain fields later, e.g. DecisionLetter.last_error)."""
+    after = _snapshot(apps, labels)
+    assert after.keys() == before.keys()
+    for name, old_rows in before.items():
+        assert len(after[name]) == len(old_rows), name
+        for row, old in zip(after[name], old_rows, strict=True):
+            common = row.keys() & old.keys()
+            assert {key: row[key] for key in common} == {key: old[key] for key in common}, name
     models = _models(apps, labels)
     conflict = models["conflictdeclaration"].objects.get()
     assert conflict.pk == rows["conflictdeclaration"].pk

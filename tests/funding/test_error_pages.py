@@ -3,6 +3,7 @@ chosen): they render our look, never a 500; a bad Host answers 400; require_POST
 
 import pytest
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponseNotAllowed
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.test import Client, override_settings
@@ -53,6 +54,25 @@ def test_500_renders_without_anything(bare):
     response = handler(500)(bare)
     assert response.status_code == 500
     assert "<h1>Ein Fehler ist aufgetreten / An error occurred</h1>" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "error", [OperationalError("server closed the connection"), InterfaceError()]
+)
+def test_a_lost_database_answers_503_without_touching_it(bare, error, django_assert_num_queries):
+    middleware = DomainErrorMiddleware(lambda request: None)
+    with django_assert_num_queries(0):
+        response = middleware.process_exception(bare, error)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    html = response.content.decode()
+    assert "<h1>Vorübergehend nicht erreichbar / Temporarily unavailable</h1>" in html
+    assert "Ihre Änderung wurde nicht gespeichert" in html
+
+
+def test_other_exceptions_are_left_to_the_500_handler(bare):
+    middleware = DomainErrorMiddleware(lambda request: None)
+    assert middleware.process_exception(bare, ValueError("bug")) is None
 
 
 def test_csrf_failure_renders_our_page_without_user(bare):

@@ -1,19 +1,21 @@
-"""Progress mails: queued on commit by id, rendered in the reader's language by the worker."""
+"""Progress mails: written to the outbox at the transition, from what the transition wrote."""
 
 import datetime
-import smtplib
-from unittest import mock
 
 import pytest
-from celery.exceptions import Retry
 from django.core import mail
 
 from applications import services
-from notifications import registry, tasks
+from decisions import services as decision_services
+from notifications import registry
+from notifications.mails import compose
+from notifications.models import OutboxMail
 from reviews import services as review_services
 from tests import factories, states
 
 pytestmark = pytest.mark.django_db
+
+Status = OutboxMail.Status
 
 
 def test_submission_mails_the_coordination_office(django_capture_on_commit_callbacks):
@@ -24,9 +26,32 @@ def test_submission_mails_the_coordination_office(django_capture_on_commit_callb
     application.refresh_from_db()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert sorted(message.to) == sorted(c.email for c in coordinators)
-    assert application.reference in message.subject
+    assert message.to == sorted(c.email for c in coordinators)
+    assert message.subject == f"Antrag {application.reference} wurde eingereicht"
     assert f"/applications/{application.pk}/" in message.body
+    row = OutboxMail.objects.get()
+    assert (row.kind, row.status, row.reference, row.application_id) == (
+        "submitted",
+        Status.SENT,
+        application.reference,
+        application.pk,
+    )
+    assert row.recipients == message.to
+    assert (row.subject, row.body, row.language) == (message.subject, message.body, "de")
+    assert row.attempts == 1
+    assert row.sent_at is not None
+
+
+def test_the_row_is_written_in_the_transition_and_sent_only_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    factories.coordinator()
+    application = states.draft()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.submit(application.created_by, application, states.DECLARATIONS)
+        assert OutboxMail.objects.get().status == Status.PENDING
+    assert len(callbacks) == 1
+    assert mail.outbox == []
 
 
 def test_return_mails_the_company_in_its_language(django_capture_on_commit_callbacks):
@@ -44,9 +69,60 @@ def test_return_mails_the_company_in_its_language(django_capture_on_commit_callb
     assert message.subject == f"Application {application.reference}: please revise"
     assert "Register extract missing" in message.body
     assert deadline.strftime("%d.%m.%Y") in message.body
+    assert OutboxMail.objects.get(kind="returned").language == "en"
 
 
-def test_a_refused_change_mails_nobody(django_capture_on_commit_callbacks):
+def test_a_return_mail_sent_late_says_what_was_true_at_the_return(
+    django_capture_on_commit_callbacks,
+):
+    """A backlog: the company resubmitted (reason and deadline cleared) before the return mail
+    went out. The mail still gives the reason and the deadline of the return."""
+    application = states.submitted()
+    deadline = datetime.date.today() + datetime.timedelta(days=14)
+    with django_capture_on_commit_callbacks(execute=False) as return_callbacks:
+        services.return_for_revision(
+            factories.coordinator(), application, "Handelsregisterauszug fehlt", deadline
+        )
+    application.refresh_from_db()
+    services.submit(application.created_by, application, states.DECLARATIONS)
+    application.refresh_from_db()
+    assert (application.return_reason, application.return_deadline) == ("", None)
+    for callback in return_callbacks:
+        callback()
+    (message,) = mail.outbox
+    assert message.subject == f"Antrag {application.reference}: Bitte um Überarbeitung"
+    assert "Handelsregisterauszug fehlt" in message.body
+    assert deadline.strftime("%d.%m.%Y") in message.body
+
+
+def test_withdrawing_a_draft_never_handed_in_mails_nobody(django_capture_on_commit_callbacks):
+    factories.coordinator()
+    application = factories.ApplicationFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.withdraw(application.created_by, application, "Doch nicht.")
+    application.refresh_from_db()
+    assert application.state == "withdrawn"
+    assert callbacks == []
+    assert OutboxMail.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_withdrawing_a_submitted_application_names_its_reference(
+    django_capture_on_commit_callbacks,
+):
+    application = states.submitted()
+    coordinator = factories.coordinator()
+    OutboxMail.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw(application.created_by, application, "Projekt verschoben.")
+    (message,) = mail.outbox
+    assert message.to == [coordinator.email]
+    assert message.subject == f"Antrag {application.reference} wurde zurückgezogen"
+    assert "None" not in message.subject + message.body
+    assert application.organization.name in message.body
+
+
+def test_a_refused_change_writes_no_mail(django_capture_on_commit_callbacks):
     factories.coordinator()
     application = factories.ApplicationFactory()  # no documents: the submission is refused
     with (
@@ -55,6 +131,7 @@ def test_a_refused_change_mails_nobody(django_capture_on_commit_callbacks):
     ):
         services.submit(application.created_by, application, states.DECLARATIONS)
     assert callbacks == []
+    assert OutboxMail.objects.count() == 0
     assert mail.outbox == []
 
 
@@ -65,37 +142,53 @@ def test_declining_tells_the_office_it_was_declined(django_capture_on_commit_cal
         review_services.decline_assignment(reviewers[0], assignment)
     (message,) = mail.outbox
     assert message.to == [coordinator.email]
-    assert application.reference in message.subject
+    assert message.subject == f"Begutachtung abgelehnt: Antrag {application.reference}"
+    assert reviewers[0].get_full_name() in message.body
     assert f"/reviews/applications/{application.pk}/" in message.body
 
 
-@pytest.mark.parametrize(
-    "failure", [smtplib.SMTPServerDisconnected("lost"), ConnectionRefusedError("refused")]
-)
-def test_progress_mail_retries_on_smtp_and_network_errors(failure):
-    application = states.submitted()
-    factories.coordinator()
-    with (
-        mock.patch("django.core.mail.EmailMessage.send", side_effect=failure),
-        pytest.raises(Retry) as retry,
-    ):
-        tasks.send_notification.delay("submitted", "applications.application", application.pk)
-    assert retry.value.exc is failure
+def test_every_kind_names_the_application_as_of_the_change():
+    """Each registered kind, rendered at its transition: the reference, never "None"."""
+    coordinator = factories.coordinator()
+    application, _coordinator, reviewers = states.with_reviewers(count=2)
+    review_services.decline_assignment(
+        reviewers[0], application.assignments.get(reviewer=reviewers[0])
+    )
+    assignment = application.assignments.get(reviewer=reviewers[1])
+    review_services.declare_conflict(reviewers[1], assignment, has_conflict=True, note="Beraten.")
+    waiting = states.awaiting_decision()
+    board = [factories.board_member(), factories.board_member()]
+    decision_services.propose_decision(board[0], waiting, "reject", reasons="Nicht tragfähig.")
+    deadline = datetime.date.today() + datetime.timedelta(days=10)
+    services.return_for_revision(coordinator, states.submitted(), "Fehlt.", deadline)
+    services.withdraw(application.created_by, application, "")
+    rows = OutboxMail.objects.all()
+    assert sorted(set(rows.values_list("kind", flat=True))) == registry.mail_kinds()
+    for row in rows:
+        assert row.reference and row.reference in row.subject, row.kind
+        assert "None" not in row.subject + row.body, row.kind
+        assert row.application_id is not None
+        assert row.status == Status.PENDING
+    proposed = rows.get(kind="decision_proposed")
+    assert proposed.recipients == [board[1].email]
+    assert "Ablehnung" in proposed.body
 
 
-def test_progress_mail_does_not_retry_other_errors():
-    application = states.submitted()
-    factories.coordinator()
-    with (
-        mock.patch("django.core.mail.EmailMessage.send", side_effect=ValueError("bad")),
-        pytest.raises(ValueError),
-    ):
-        tasks.send_notification.delay("submitted", "applications.application", application.pk)
+def test_a_kind_without_recipients_writes_no_row():
+    application = states.draft()  # no coordinator exists
+    services.submit(application.created_by, application, states.DECLARATIONS)
+    assert OutboxMail.objects.count() == 0
 
 
-def test_progress_mail_about_a_deleted_object_mails_nobody():
-    assert tasks.send_notification.delay("submitted", "applications.application", 0).get() == 0
-    assert mail.outbox == []
+def test_compose_uses_the_readers_language_and_the_snapshot():
+    application = states.returned()
+    application.organization.language = "en"
+    composed = compose("returned", application)
+    assert composed.language == "en"
+    assert composed.subject == f"Application {application.reference}: please revise"
+    assert "Bitte ergänzen." in composed.body
+    assert composed.reference == application.reference
+    assert composed.application_id == application.pk
 
 
 def test_every_app_registers_its_mail_kinds():

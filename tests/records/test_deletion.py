@@ -10,6 +10,7 @@ from django_fsm_log.models import StateLog
 
 from applications.models import Application, ApplicationVersion, Document
 from decisions.models import Decision, DecisionLetter
+from notifications.models import OutboxMail
 from records import services
 from records.models import RetentionCandidate
 from reviews.models import ConflictDeclaration, Review
@@ -50,6 +51,9 @@ def test_confirming_deletes_documents_letters_and_free_text_and_keeps_the_tombst
         .order_by("id")
         .values_list("transition", "by_id", "timestamp")
     )
+    mails = OutboxMail.objects.filter(application_id=approved.pk).order_by("id")
+    kinds = list(mails.values_list("kind", "recipients"))
+    assert kinds and all(subject for subject in mails.values_list("subject", flat=True))
     services.mark_candidates(TODAY)
     assert RetentionCandidate.objects.filter(status="pending").count() == 2
 
@@ -98,6 +102,9 @@ def test_confirming_deletes_documents_letters_and_free_text_and_keeps_the_tombst
     log = StateLog.objects.for_(app).order_by("id")
     assert list(log.values_list("transition", "by_id", "timestamp")) == log_before
     assert set(log.values_list("description", flat=True)) == {""}
+    # The mails about it: who was mailed what kind of mail when, not what it said.
+    assert list(mails.values_list("kind", "recipients")) == kinds
+    assert set(mails.values_list("subject", "body")) == {("", "")}
     # The candidates record who confirmed when.
     assert list(
         RetentionCandidate.objects.order_by().values_list("status", "confirmed_at").distinct()

@@ -315,8 +315,7 @@ def test_after_declaring_no_conflict_the_content_is_visible(client):
     # the document link works for them now
     download = client.get(reverse("document-download", args=[application.pk, document.pk]))
     assert download.status_code == 200
-    assert b"".join(download.streaming_content).startswith(b"%PDF-")
-    download.close()
+    # (read before closing the response: closing it ends the request, and its connection)
     logged = AccessLog.objects.order_by("id").values_list(
         "user_id", "action", "reference", "detail"
     )
@@ -324,6 +323,8 @@ def test_after_declaring_no_conflict_the_content_is_visible(client):
         (world.reviewers[0].pk, "view", application.reference, ""),
         (world.reviewers[0].pk, "document", application.reference, document.original_name),
     ]
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    download.close()
 
 
 def test_german_page_formats_the_requested_amount(client):
