@@ -221,7 +221,7 @@ def submit(user, application, declarations):
 
     Effects: the row locked; state 409, ``applications.submit`` 403, every rule 422; the
     reference (first submission, from the locked counter); the transition logged; a frozen
-    ``ApplicationVersion`` with the declarations; the mail ``submitted`` queued on commit.
+    ``ApplicationVersion`` with the declarations; the mail ``submitted`` written to the outbox.
     """
     with transaction.atomic():
         app = locked(application)
@@ -260,7 +260,7 @@ def return_for_revision(user, application, reason, deadline):
     The coordination office while checking it (submitted), the board while deciding it
     (awaiting decision). Effects: the row locked; state 409,
     ``applications.return_for_revision`` 403, reason and deadline 422; the transition logged
-    with the reason; reason and deadline stored; the mail ``returned`` queued on commit.
+    with the reason; reason and deadline stored; the mail ``returned`` written to the outbox.
     Reacting in the same transaction: reviews close open assignments, decisions void an open
     proposal.
     """
@@ -287,8 +287,9 @@ def withdraw(user, application, reason=""):
     """The company withdraws it before a decision (transition ``withdraw``).
 
     Effects: the row locked; state 409, ``applications.withdraw`` 403; the transition logged
-    with the reason; the mail ``withdrawn`` queued on commit. Reacting in the same transaction:
-    reviews close open assignments, decisions void an open proposal.
+    with the reason; the mail ``withdrawn`` written to the outbox (only once it had a reference:
+    a draft never submitted is nobody's news). Reacting in the same transaction: reviews close
+    open assignments, decisions void an open proposal.
     """
     with transaction.atomic():
         app = locked(application)

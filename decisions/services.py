@@ -58,7 +58,8 @@ def propose_decision(user, application, outcome, amount=None, conditions="", rea
 
     Effects: application, then programme locked; state 409, ``decisions.decide`` 403, an open
     proposal 409, the decision's rules 422 (budget counts open proposals as reserved); a
-    ``Decision`` (open) for the current version; the mail ``decision_proposed`` queued on commit.
+    ``Decision`` (open) for the current version; the mail ``decision_proposed`` written to the
+    outbox.
     Without four eyes it is confirmed at once (see ``confirm_decision``).
     """
     with transaction.atomic():

@@ -41,7 +41,7 @@ def assign_reviewer(user, application, reviewer):
 
     Effects: the application locked; state 409, ``reviews.assign`` 403, the reviewer 422; an
     ``Assignment`` (new, or a declined one reopened), due a review period after the start of
-    the review if it runs; the mail ``assigned`` queued on commit.
+    the review if it runs; the mail ``assigned`` written to the outbox.
     """
     with transaction.atomic():
         app = locked(application)
@@ -105,7 +105,7 @@ def declare_conflict(user, assignment, has_conflict, note=""):
 
     Effects: application and assignment locked; 403 unless their own, 409 unless open, 422
     for a conflict without a description; a ``ConflictDeclaration`` (once per round: 409);
-    with a conflict the assignment ``recused`` and the mail ``recused`` queued on commit.
+    with a conflict the assignment ``recused`` and the mail ``recused`` written to the outbox.
     """
     _own_assignment(user, assignment)
     with transaction.atomic():
@@ -134,7 +134,7 @@ def decline_assignment(user, assignment):
     """The reviewer cannot take the review on (without a conflict).
 
     Effects: application and assignment locked; 403 unless their own, 409 unless open; the
-    assignment ``declined``; the mail ``declined`` queued on commit.
+    assignment ``declined``; the mail ``declined`` written to the outbox.
     """
     _own_assignment(user, assignment)
     with transaction.atomic():
