@@ -190,14 +190,19 @@ def _locked_members(organization_id):
     )
 
 
+def _locked_member(membership):
+    """The membership, locked with all of its organisation's (409 if it is gone meanwhile)."""
+    locked = {m.pk: m for m in _locked_members(membership.organization_id)}
+    if membership.pk not in locked:
+        raise StateConflict(_("This user no longer belongs to the company."))
+    return locked[membership.pk]
+
+
 def set_admin(actor, membership, is_admin):
     """Grant or withdraw company admin. Refused: 403; 422 for the organisation's last admin."""
     _require("accounts.manage_users", actor, membership.organization)
     with transaction.atomic():
-        locked = {m.pk: m for m in _locked_members(membership.organization_id)}
-        membership = locked.get(membership.pk)
-        if membership is None:
-            raise StateConflict(_("This user no longer belongs to the company."))
+        membership = _locked_member(membership)
         if membership.is_admin and not is_admin and _admin_count(membership.organization_id) == 1:
             raise RuleViolation(
                 [_("The company's last admin keeps the right. Name another admin first.")]
@@ -228,10 +233,7 @@ def remove_member(actor, membership):
     """
     _require("accounts.manage_users", actor, membership.organization)
     with transaction.atomic():
-        locked = {m.pk: m for m in _locked_members(membership.organization_id)}
-        membership = locked.get(membership.pk)
-        if membership is None:
-            raise StateConflict(_("This user no longer belongs to the company."))
+        membership = _locked_member(membership)
         if membership.is_admin and _admin_count(membership.organization_id) == 1:
             raise RuleViolation(
                 [_("The company's last admin cannot be removed. Name another admin first.")]

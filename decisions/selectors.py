@@ -172,6 +172,22 @@ def get_visible_letter(user, application_pk, letter_pk):
     return letter
 
 
+def letter_by_reference(reference, number=None):
+    """The latest (or the ``number``-th) letter of the application ``reference``, for the
+    commands; ``LookupError`` says which of the two does not exist."""
+    application = Application.objects.filter(reference=reference).first()
+    if application is None:
+        raise LookupError(f'No application with reference "{reference}".')
+    letters = DecisionLetter.objects.filter(application=application).order_by("-number")
+    if number is not None:
+        letters = letters.filter(number=number)
+    found = letters.select_related("application").first()
+    if found is None:
+        which = f"letter {number}" if number is not None else "decision letter"
+        raise LookupError(f"Application {reference} has no {which}.")
+    return found
+
+
 def unsent_letter_count():
     return DecisionLetter.objects.exclude(status=DecisionLetter.Status.SENT).count()
 

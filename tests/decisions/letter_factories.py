@@ -56,3 +56,8 @@ def make_letter(outcome=Decision.Outcome.APPROVE, language="de", number=1, **app
     return DecisionLetter.objects.create(
         application=app, decision=decision, number=number, language=language
     )
+
+
+def stored_files(media):
+    """The files under the test's media folder, sorted."""
+    return sorted(path for path in media.rglob("*") if path.is_file())

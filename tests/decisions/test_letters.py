@@ -16,32 +16,15 @@ from weasyprint.urls import FatalURLFetchingError, path2url
 
 from decisions import letters, tasks
 from decisions.models import Decision, DecisionLetter
-from tests.decisions.letter_factories import make_letter
+from tests.decisions.letter_factories import make_letter, stored_files
 from tests.factories import MembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 MM = 72 / 25.4
 PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 Status = DecisionLetter.Status
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    location = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
-    return location
-
-
-def stored_files(media):
-    return sorted(path for path in media.rglob("*") if path.is_file())
 
 
 def pdf_text(pdf):

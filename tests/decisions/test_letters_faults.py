@@ -15,28 +15,11 @@ from decisions import letters, services, tasks
 from decisions.models import DecisionLetter
 from funding.errors import StateConflict
 from tests import factories, states
-from tests.decisions.letter_factories import make_letter
+from tests.decisions.letter_factories import make_letter, stored_files
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 Status = DecisionLetter.Status
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    location = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
-    return location
-
-
-def stored_files(media):
-    return sorted(path for path in media.rglob("*") if path.is_file())
 
 
 def sent_letter():

@@ -4,9 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from applications.models import Application
+from decisions import selectors
 from decisions.letters import stored_bytes
-from decisions.models import DecisionLetter
 
 
 class Command(BaseCommand):
@@ -24,7 +23,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reference, outfile, letter=None, **options):
-        found = find_letter(reference, letter)
+        try:
+            found = selectors.letter_by_reference(reference, letter)
+        except LookupError as error:
+            raise CommandError(str(error)) from error
+        if not found.file or not found.sha256:
+            raise CommandError(
+                f"Letter {found.number} of {reference} is not rendered yet "
+                f"(status: {found.status}). The worker renders it; try again later."
+            )
         try:
             pdf = stored_bytes(found)
         except (OSError, ValueError) as error:
@@ -39,22 +46,3 @@ class Command(BaseCommand):
             f"Wrote letter {found.number} of {reference} ({len(pdf)} bytes, "
             f"SHA-256 {found.sha256}) to {outfile}"
         )
-
-
-def find_letter(reference, number=None):
-    application = Application.objects.filter(reference=reference).first()
-    if application is None:
-        raise CommandError(f'No application with reference "{reference}".')
-    letters = DecisionLetter.objects.filter(application=application).order_by("-number")
-    if number is not None:
-        letters = letters.filter(number=number)
-    found = letters.first()
-    if found is None:
-        which = f"letter {number}" if number is not None else "decision letter"
-        raise CommandError(f"Application {reference} has no {which}.")
-    if not found.file or not found.sha256:
-        raise CommandError(
-            f"Letter {found.number} of {reference} is not rendered yet "
-            f"(status: {found.status}). The worker renders it; try again later."
-        )
-    return found

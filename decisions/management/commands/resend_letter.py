@@ -2,9 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from applications.models import Application
-from decisions import services
-from decisions.models import DecisionLetter
+from decisions import selectors, services
 from funding.errors import StateConflict
 
 
@@ -23,7 +21,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reference, letter=None, **options):
-        found = find_letter(reference, letter)
+        try:
+            found = selectors.letter_by_reference(reference, letter)
+        except LookupError as error:
+            raise CommandError(str(error)) from error
         previous = found.status
         try:
             done = services.resend_letter(None, found)
@@ -37,17 +38,3 @@ class Command(BaseCommand):
             f"Letter {done.number} of {reference} (was {previous}) is queued to be {what} "
             f"to the company; recorded in its history."
         )
-
-
-def find_letter(reference, number=None):
-    application = Application.objects.filter(reference=reference).first()
-    if application is None:
-        raise CommandError(f'No application with reference "{reference}".')
-    letters = DecisionLetter.objects.filter(application=application).order_by("-number")
-    if number is not None:
-        letters = letters.filter(number=number)
-    found = letters.select_related("application").first()
-    if found is None:
-        which = f"letter {number}" if number is not None else "decision letter"
-        raise CommandError(f"Application {reference} has no {which}.")
-    return found
