@@ -152,9 +152,11 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture
-def english():
-    """The English interface and messages (use it where a test reads English texts)."""
+def english(client):
+    """The English interface and messages (use it where a test reads English texts): in the
+    test's own code, and in the pages the test client fetches (it asks for English)."""
     from django.utils import translation
 
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
