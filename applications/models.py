@@ -149,6 +149,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
         _("secured jobs for the target group"), default=0, blank=True
     )
     # Cooperation with the regular labour market
+    sector = models.ForeignKey(
+        "funding.Sector",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("sector"),
+    )
     cooperation_partner = models.CharField(_("cooperation partner"), max_length=200, blank=True)
     cooperation_description = models.TextField(_("what the cooperation is"), blank=True)
     # De minimis aid received in the last three years

@@ -83,6 +83,22 @@ class Programme(models.Model):
     opens_on = models.DateField(_("open from"))
     closes_on = models.DateField(_("closes on (first submission)"), null=True, blank=True)
     four_eyes = models.BooleanField(_("four-eyes decisions"), default=True)
+    review_cap = models.PositiveSmallIntegerField(
+        _("open reviews per reviewer at most"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("The assignment proposal never gives a reviewer more open reviews."),
+    )
+    disagreement_threshold = models.DecimalField(
+        _("disagreement threshold (points)"),
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("1.5"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "The board sees a disagreement when the reviews' totals differ by more than this."
+        ),
+    )
     retention_years_unsuccessful = models.PositiveSmallIntegerField(
         _("keep rejected or withdrawn applications (years)"),
         default=3,
@@ -120,6 +136,27 @@ def validate_letter_address(value):
         raise ValidationError(_("The address may have at most 6 lines."))
     if any(len(line) > 40 for line in lines):
         raise ValidationError(_("Each address line may have at most 40 characters."))
+
+
+class Sector(models.Model):
+    """A line of business (kept by the coordination office): applications name one, reviewers
+    name those they know, and the assignment proposal prefers a match."""
+
+    name_de = models.CharField(_("name (German)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    active = models.BooleanField(_("offered for new applications"), default=True)
+
+    class Meta:
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+        ordering = ["name_de"]
+
+    def __str__(self):
+        from django.utils.translation import get_language
+
+        if (get_language() or "de").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_de
 
 
 class Organization(models.Model):
