@@ -3,10 +3,11 @@
 import datetime
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from funding.models import DocumentKind, Organization, Programme
+from funding.models import DocumentKind, Organization, Programme, Sector
 
 from .models import SECTION_FIELDS, Application
 
@@ -36,6 +37,13 @@ class SectionForm(forms.ModelForm):
     An empty field whose column is NOT NULL and has a default (e.g. ``other_funding``,
     ``jobs_new``) is saved as that default instead of NULL, which the database would refuse.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "sector" in self.fields:
+            # The office's list: the sectors it offers, and the one chosen if no longer offered.
+            offered = Q(active=True) | Q(pk=self.instance.sector_id)
+            self.fields["sector"].queryset = Sector.objects.filter(offered).order_by("name_de")
 
     def clean(self):
         cleaned_data = super().clean()

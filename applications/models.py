@@ -42,7 +42,7 @@ FINAL_STATES = (State.APPROVED, State.REJECTED, State.WITHDRAWN)
 
 # The fields the company edits, by section of the form (never state, reference, bookkeeping).
 SECTION_FIELDS = {
-    "project": ("title", "purpose", "cost_items", "eligible_costs", "planned_start"),
+    "project": ("title", "sector", "purpose", "cost_items", "eligible_costs", "planned_start"),
     "financing": (
         "requested_amount",
         "instrument",

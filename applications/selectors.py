@@ -5,13 +5,14 @@ Who may see an application is answered by the permissions (``applications.see`` 
 """
 
 import rules
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_fsm_log.models import StateLog
 
 from funding import roles
 from funding.logs import note_here
+from funding.models import Membership
 
 from . import checks
 from .models import Application, Document
@@ -72,7 +73,17 @@ def search(queryset, text):
 
 
 def history(application):
-    return StateLog.objects.for_(application).select_related("by").order_by("timestamp", "id")
+    """The transition log, oldest first; each entry with ``by_member``: done by a member of the
+    applicant organisation (the page names only those to the company and to reviewers)."""
+    members = Membership.objects.filter(
+        organization_id=application.organization_id, user_id=OuterRef("by_id")
+    )
+    return (
+        StateLog.objects.for_(application)
+        .select_related("by")
+        .annotate(by_member=Exists(members))
+        .order_by("timestamp", "id")
+    )
 
 
 def documents(application):

@@ -15,7 +15,7 @@ import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -209,7 +209,10 @@ def snapshot(application):
 
 
 def _plain(value):
+    """A field's value as the version's snapshot keeps it (JSON): a related row by its name."""
     if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
         return str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -107,6 +107,10 @@ def run():
         sweeps[str(size)] = cases.reminder_sweep(w, size)
         log(f"  {sweeps[str(size)]}")
     result["reminder_sweep"] = sweeps
+
+    log(f"[{elapsed():5.1f} s] expert review: board queue and assignment proposal")
+    result["expert_review"] = cases.expert_review(w)
+    log(f"  {result['expert_review']}")
     return result
 
 

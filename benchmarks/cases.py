@@ -254,3 +254,94 @@ class _Counter:
     def __call__(self, execute, sql, params, many, context):
         self.n += 1
         return execute(sql, params, many, context)
+
+
+# ----- 6. expert review: the board queue and the assignment proposal ---------------------------
+
+EXPERT_APPLICATIONS = 1_000
+EXPERT_REVIEWERS = 50
+
+
+def _raw_floor(func):
+    """The queries ``func`` runs, replayed as plain SQL through the cursor: (queries, ms)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        func()
+    statements = [q["sql"] for q in captured.captured_queries]
+
+    def raw():
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+    try:
+        return len(statements), median_ms(raw, repeat=5)
+    except Exception as error:  # a statement the driver cannot replay as text
+        log(f"  raw replay failed: {error}")
+        return len(statements), None
+
+
+def expert_review(w):
+    """A programme of its own with 1,000 applications awaiting a decision (two reviews each, the
+    board declared) and 1,000 submitted ones lacking reviewers; 50 reviewers in all. The board
+    queue (each sort, one page) and the office's assignment proposal, against the same SQL
+    replayed raw."""
+    from decisions.selectors import QUEUE_SORTS, board_queue_page
+    from funding.models import Programme
+    from reviews.services import propose_assignments
+
+    programme = Programme.objects.create(
+        name="Risikokapitalfonds Begutachtung",
+        budget=w.programmes[0].budget,
+        max_amount=w.programmes[0].max_amount,
+        opens_on=w.programmes[0].opens_on,
+        review_cap=50,
+    )
+    missing = EXPERT_REVIEWERS - len(w.reviewers)
+    if missing > 0:
+        w.reviewers.extend(
+            data.users([f"reviewer{n:02d}" for n in range(len(w.reviewers), EXPERT_REVIEWERS)],
+                       "reviewers")
+        )  # fmt: skip
+    programmes, w.programmes = w.programmes, [programme]
+    try:
+        data.add_applications(
+            w, 2 * EXPERT_APPLICATIONS, states=[State.AWAITING_DECISION, State.SUBMITTED]
+        )
+    finally:
+        w.programmes = programmes
+    data.analyze()
+    board = get_user_model().objects.get(pk=w.board[0].pk)
+    coordinator = get_user_model().objects.get(pk=w.coordinator.pk)
+    result = {"applications_awaiting": EXPERT_APPLICATIONS, "reviewers": EXPERT_REVIEWERS}
+    for sort in QUEUE_SORTS:
+
+        def queue_page(sort=sort):
+            page = board_queue_page(fresh(board), sort, 1, programme=programme)
+            return [(row.reference, row.mean_total) for row in page.object_list]
+
+        count, rows = queries(queue_page)
+        ms = median_ms(queue_page, repeat=5)
+        _n, raw_ms = _raw_floor(queue_page)
+        result[f"board_queue_{sort}"] = {
+            "rows": len(rows), "queries": count, "ms": ms, "raw_ms": raw_ms,
+            "ratio": ratio(ms, raw_ms) if raw_ms else None,
+        }  # fmt: skip
+
+    def proposal():
+        return propose_assignments(fresh(coordinator), programme=programme).rows
+
+    count, rows = queries(proposal)
+    ms = median_ms(proposal, repeat=3)
+    _n, raw_ms = _raw_floor(proposal)
+    result["proposal"] = {
+        "applications_open": EXPERT_APPLICATIONS,
+        "rows": len(rows),
+        "queries": count,
+        "ms": ms,
+        "raw_ms": raw_ms,
+        "ratio": ratio(ms, raw_ms) if raw_ms else None,
+    }
+    return result

@@ -13,7 +13,8 @@ from django.utils import timezone
 from applications.models import Application, ApplicationVersion, State
 from decisions.models import Decision, DecisionLetter
 from funding.models import Membership, Organization, Programme
-from reviews.models import Assignment, ConflictDeclaration, Review
+from reviews.models import Assignment, ConflictDeclaration, Review, Rubric, Score
+from reviews.rubric import weighted_total
 
 STATES = [state.value for state in State]
 SUBMITTED_STATES = set(STATES) - {State.DRAFT}
@@ -191,18 +192,47 @@ def add_review_round(w, applications, now):
             declarations.append(
                 ConflictDeclaration(application=a, user=reviewer, round=1, has_conflict=False)
             )
+    # The board members declare no conflict too (they read and decide only after that).
+    declarations += [
+        ConflictDeclaration(
+            application=a, user=member, round=1, role="board", kind="none", has_conflict=False
+        )
+        for a in applications
+        for member in w.board
+    ]
     assignments = Assignment.objects.bulk_create(assignments, batch_size=BATCH)
     ConflictDeclaration.objects.bulk_create(declarations, batch_size=BATCH)
     recommendations = list(Review.Recommendation.values)
-    Review.objects.bulk_create(
-        [
+    confidences = list(Review.Confidence.values)
+    rubrics = {
+        rubric.programme_id: (rubric, list(rubric.criteria.order_by("position")))
+        for rubric in Rubric.objects.filter(version=1)
+    }
+    points = {}  # assignment index → the points per criterion
+    reviews = []
+    for i, assignment in enumerate(assignments):
+        rubric, criteria = rubrics[assignment.application.programme_id]
+        points[i] = [1 + (i + k) % 5 for k in range(len(criteria))]
+        reviews.append(
             Review(
                 assignment=assignment,
-                **{name: 1 + (i + k) % 5 for k, name in enumerate(Review.CRITERIA)},
+                rubric=rubric,
+                total_score=weighted_total(
+                    criteria, {c.key: v for c, v in zip(criteria, points[i], strict=True)}
+                ),
+                confidence=confidences[i % len(confidences)],
                 recommendation=recommendations[i % len(recommendations)],
                 comment="Tragfähiges Konzept mit nachvollziehbarem Finanzierungsplan.",
             )
-            for i, assignment in enumerate(assignments)
+        )
+    reviews = Review.objects.bulk_create(reviews, batch_size=BATCH)
+    Score.objects.bulk_create(
+        [
+            Score(review=review, criterion=criterion, value=value)
+            for i, review in enumerate(reviews)
+            for criterion, value in zip(
+                rubrics[review.assignment.application.programme_id][1], points[i], strict=True
+            )
         ],
         batch_size=BATCH,
     )

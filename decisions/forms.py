@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Instrument
+from reviews.forms import ConflictForm
 
 from .models import Decision
 
@@ -95,3 +96,16 @@ class ObjectionForm(forms.Form):
         required=False,
         help_text=_("Required. The proposal closes; a new one can then be made."),
     )
+
+
+class BoardDeclarationForm(ConflictForm):
+    """A board member's declaration on conflicts of interest for one application."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].help_text = _(
+            "A conflict of interest exists if you, or someone close to you, have a personal, "
+            "professional or financial interest in the company or the project (for example "
+            "employment, a seat on a board, business relations or kinship). With a conflict "
+            "you take no part in the decision."
+        )

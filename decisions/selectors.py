@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import rules
+from django.core.paginator import Paginator
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Concat, Trim
 from django.http import Http404
@@ -13,13 +14,40 @@ from django.utils import timezone
 from applications import checks
 from applications.models import Application, State
 from reviews.models import Assignment
-from reviews.summary import review_annotations
+from reviews.selectors import board_no_conflict
+from reviews.summary import disagreement_annotations, mean_total_annotation, review_annotations
 
 from .models import Decision, DecisionLetter
 
 # ----- the queue -----------------------------------------------------------------------------
 
-QUEUE_ORDER = (F("awaiting_since").asc(nulls_last=True), "id")
+WAITING_FIRST = (F("awaiting_since").asc(nulls_last=True), "id")
+# The board queue's orders (``?sort=``): the longest waiting first (default), the highest mean
+# total first, the disagreeing reviews first (then the widest spread of the totals).
+QUEUE_SORTS = {
+    "waiting": WAITING_FIRST,
+    "mean": (F("mean_total").desc(nulls_last=True), *WAITING_FIRST),
+    "disagreement": (
+        F("disagreement").desc(),
+        F("total_range").desc(nulls_last=True),
+        *WAITING_FIRST,
+    ),
+}
+DEFAULT_SORT = "waiting"
+PAGE_SIZE = 50
+
+
+def queue_sort(value):
+    """The queue's sort of a ``?sort=`` value (the default for anything unknown)."""
+    return value if value in QUEUE_SORTS else DEFAULT_SORT
+
+
+def _sort_annotations(sort):
+    if sort == "mean":
+        return mean_total_annotation()
+    if sort == "disagreement":
+        return disagreement_annotations()
+    return {}
 
 
 def _awaiting(programme=None):
@@ -34,9 +62,16 @@ def queue_size(programme=None):
     return _awaiting(programme).count()
 
 
-def queue_ids(programme=None):
-    """The queue's order as ids only: cheap to page through (index on state, awaiting_since)."""
-    return _awaiting(programme).order_by(*QUEUE_ORDER).values_list("pk", flat=True)
+def queue_ids(programme=None, sort=DEFAULT_SORT):
+    """The queue's order as ids only: cheap to page through (index on state, awaiting_since);
+    sorted by mean or disagreement, the database aggregates just what the order needs."""
+    sort = queue_sort(sort)
+    return (
+        _awaiting(programme)
+        .annotate(**_sort_annotations(sort))
+        .order_by(*QUEUE_SORTS[sort])
+        .values_list("pk", flat=True)
+    )
 
 
 def _display_name(prefix):
@@ -52,13 +87,15 @@ def _display_name(prefix):
     )
 
 
-def board_queue(programme=None, user=None):
-    """Applications awaiting a decision, the longest waiting first, in one query.
+def board_queue(programme=None, user=None, sort=DEFAULT_SORT):
+    """Applications awaiting a decision in the ``sort`` order (``QUEUE_SORTS``), in one query.
 
-    Each row carries the review summary (``reviews.summary.review_annotations``) and
+    Each row carries the review summary (``reviews.summary.review_annotations``: reviews count,
+    mean total, range of the totals, disagreement, recommendation counts) and
     ``has_open_proposal``, ``proposal_outcome``, ``proposer_id`` and ``proposer_name``. With
     ``user``, also ``user_reviewed`` (the user was asked to review it in some round, so may not
-    decide it).
+    decide it) and ``user_declared_none`` (the user declared, as a board member, no conflict of
+    interest for the current round: before that they read only what identifies it).
     """
     open_proposals = Decision.objects.filter(
         application=OuterRef("pk"), status=Decision.Status.OPEN
@@ -76,12 +113,30 @@ def board_queue(programme=None, user=None):
         annotations["user_reviewed"] = Exists(
             Assignment.objects.filter(application=OuterRef("pk"), reviewer=user)
         )
+        annotations["user_declared_none"] = board_no_conflict(user)
     return (
         _awaiting(programme)
         .select_related("programme", "organization")
         .annotate(**annotations)
-        .order_by(*QUEUE_ORDER)
+        .order_by(*QUEUE_SORTS[queue_sort(sort)])
     )
+
+
+def board_queue_page(user, sort=DEFAULT_SORT, number=1, programme=None, per_page=PAGE_SIZE):
+    """One page of the board queue, in three queries whatever the queue's length: the count,
+    the page's ids in the ``sort`` order, the rows of that page with their summary.
+
+    Paging through the ids first keeps the aggregation to one page's applications. Returns a
+    ``Page`` whose ``object_list`` is the list of ``board_queue`` rows (the benchmark's case).
+    """
+    sort = queue_sort(sort)
+    paginator = Paginator(queue_ids(programme, sort), per_page)
+    paginator.count = queue_size(programme)
+    page = paginator.get_page(number)
+    ids = list(page.object_list)
+    rows = {row.pk: row for row in board_queue(programme, user, sort).filter(pk__in=ids)}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
 
 
 # ----- budget and de minimis -------------------------------------------------------------------

@@ -15,10 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import checks
+from applications.models import State
 from applications.services import ensure_perm, ensure_transition, locked, on_commit
 from funding.errors import RuleViolation, StateConflict
 from funding.models import Programme
 from notifications.services import notify
+from reviews import selectors as review_selectors
+from reviews.models import ConflictDeclaration
+from reviews.services import record_declaration
 
 from . import selectors, tasks
 from .models import Decision, DecisionLetter
@@ -252,3 +256,66 @@ def object_to_decision(user, decision, note):
         decision.closing_note = note.strip()
         decision.save(update_fields=["status", "confirmed_by", "confirmed_at", "closing_note"])
     return decision
+
+
+def declare_board_conflict(user, application, kind, note=""):
+    """A board member declares on conflicts of interest for the application's current round, or
+    corrects the declaration (a new one superseding it; nothing is edited).
+
+    ``kind``: a ``reviews.models.ConflictDeclaration.Kind`` ("other" needs a note). A declared
+    conflict stands for the round: it may be corrected to another type of conflict, never back
+    to "no conflict" (422); a resubmission starts a new round and a new declaration.
+
+    Effects: the application locked; 409 unless awaiting the decision;
+    ``decisions.declare`` 403 (the applicant's people and whoever reviewed it are kept out
+    already); the rules 422; the ``ConflictDeclaration`` (role "board") and a log line. A new
+    conflict recuses the member: their own open proposal ``void`` (with a note), a log line
+    and the mail ``board_recused`` to the coordination office. Returns the declaration.
+    """
+    with transaction.atomic():
+        app = locked(application)
+        if app.state != State.AWAITING_DECISION:
+            raise StateConflict(
+                _("The board declares on conflicts while the application awaits the decision.")
+            )
+        ensure_perm(
+            "decisions.declare",
+            user,
+            app,
+            _("You cannot declare on conflicts of interest for this application."),
+        )
+        previous = review_selectors.current_declaration(
+            app.pk, user.pk, app.submission_count, ConflictDeclaration.Role.BOARD
+        )
+        had_conflict = previous is not None and previous.kind != ConflictDeclaration.Kind.NONE
+        if had_conflict and kind == ConflictDeclaration.Kind.NONE:
+            raise RuleViolation(
+                {
+                    "kind": [
+                        _(
+                            "A declared conflict of interest stands for this round; you can "
+                            "only correct its type."
+                        )
+                    ]
+                }
+            )
+        declaration, _previous = record_declaration(
+            app, user, ConflictDeclaration.Role.BOARD, kind, note
+        )
+        if kind != ConflictDeclaration.Kind.NONE and not had_conflict:
+            voided = Decision.objects.filter(
+                application=app, status=Decision.Status.OPEN, proposed_by=user
+            ).update(
+                status=Decision.Status.VOID,
+                closing_note=_("Void: the proposer declared a conflict of interest."),
+            )
+            logger.warning(
+                "Board member %s recused from application %s round %s (%s)%s",
+                user.pk,
+                app.pk,
+                app.submission_count,
+                kind,
+                "; their open proposal is void" if voided else "",
+            )
+            notify("board_recused", declaration)
+    return declaration

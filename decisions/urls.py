@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("board/", views.queue, name="board-queue"),
     path("board/applications/<int:pk>/", views.decide, name="board-decide"),
+    path("board/applications/<int:pk>/declare/", views.declare, name="board-declare"),
     path("board/decisions/<int:pk>/confirm/", views.confirm, name="decision-confirm"),
     path("board/decisions/<int:pk>/object/", views.object_to, name="decision-object"),
     path(

@@ -11,13 +11,13 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from applications import checks as application_checks
 from applications import selectors as application_selectors
 from applications.models import State
 from applications.services import may_fire
@@ -25,13 +25,17 @@ from funding import roles
 from funding.audit import Action, log_access
 from funding.errors import StateConflict
 from funding.web import attempt
+from reviews import selectors as review_selectors
 from reviews import summary
+from reviews.models import ConflictDeclaration
+from reviews.rules import reviewed_it
 
 from . import selectors, services
-from .forms import DecisionForm, ObjectionForm
+from .forms import BoardDeclarationForm, DecisionForm, ObjectionForm
 from .models import Decision
 
 PAGE_SIZE = 50
+NO_CONFLICT = ConflictDeclaration.Kind.NONE
 
 
 def _require_board(user):
@@ -46,28 +50,38 @@ def _require_decider(user, application):
 
 @login_required
 def queue(request):
-    """Applications awaiting a decision with their review summary, the longest waiting first."""
+    """Applications awaiting a decision with their review summary: the longest waiting first,
+    or (``?sort=mean`` / ``?sort=disagreement``) the highest mean or the disagreeing first."""
     user = request.user
     _require_board(user)
-    # Page through the ids first, then summarise only that page's applications: the cost of
-    # the aggregation stays the same however long the queue grows.
-    paginator = Paginator(selectors.queue_ids(), PAGE_SIZE)
-    paginator.count = selectors.queue_size()
-    page = paginator.get_page(request.GET.get("page"))
-    page.object_list = list(selectors.board_queue(user=user).filter(pk__in=list(page.object_list)))
+    sort = selectors.queue_sort(request.GET.get("sort"))
+    page = selectors.board_queue_page(user, sort, request.GET.get("page"), per_page=PAGE_SIZE)
     now = timezone.now()
     own_organizations = roles.organization_ids(user)
     for row in page:
         row.waiting_days = (now - row.awaiting_since).days if row.awaiting_since else None
         row.recommendations = summary.recommendation_counts(row)
+        row.quota_flags = application_checks.flags(row)
         # ``decisions.decide`` and ``decisions.read_application`` for a whole page in SQL: not
-        # reviewed it, not of the applicant. Who may not decide it reads only what identifies it.
-        row.may_decide = not (row.user_reviewed or row.organization_id in own_organizations)
+        # reviewed it, not of the applicant, declared no conflict. Who may not decide it reads
+        # only what identifies it.
+        row.separated = row.user_reviewed or row.organization_id in own_organizations
+        row.may_decide = row.user_declared_none and not row.separated
         row.own_proposal = row.has_open_proposal and row.proposer_id == user.pk
         row.proposal_outcome_label = (
             Decision.Outcome(row.proposal_outcome).label if row.proposal_outcome else ""
         )
-    context = {"page": page, "max_total": summary.MAX_TOTAL}
+    context = {
+        "page": page,
+        "max_score": summary.MAX_SCORE,
+        "sort": sort,
+        "query": "" if sort == selectors.DEFAULT_SORT else f"sort={sort}",
+        "sorts": [
+            ("waiting", _("longest waiting first")),
+            ("mean", _("highest mean total first")),
+            ("disagreement", _("disagreement first")),
+        ],
+    }
     return render(request, "board/queue.html", context)
 
 
@@ -158,24 +172,102 @@ def _decided_message(decision):
     return _("The application has been rejected. The decision letter is being produced.")
 
 
-def _read_only_reason(user, application):
-    """Why a board member may neither read nor decide it (separation of duties)."""
+def _read_only_reason(user, application, declaration=None):
+    """Why a board member may neither read nor decide it: separation of duties, a declared
+    conflict, or no declaration yet (``declaration``: their current one for the round)."""
     if rules.has_perm("applications.act_for", user, application):
         return _(
             "You belong to the applicant organisation and therefore cannot read the board's "
             "documents on this application or decide on it (separation of duties)."
         )
+    if reviewed_it(user, application):
+        return _(
+            "You were asked to review this application and therefore cannot read the board's "
+            "documents on it or decide on it (separation of duties)."
+        )
+    if declaration is not None and declaration.kind != ConflictDeclaration.Kind.NONE:
+        return _(
+            "You have declared a conflict of interest for this application. You see only its "
+            "reference, title and company and take no part in its decision; the coordination "
+            "office has been informed."
+        )
     return _(
-        "You were asked to review this application and therefore cannot read the board's "
-        "documents on it or decide on it (separation of duties)."
+        "Before you can read this application and propose, confirm or object to a decision, "
+        "please declare whether you have a conflict of interest. Until then you see only its "
+        "reference, title and company."
     )
 
 
-def _render_decide(request, application, form=None, objection_form=None, problems=(), status=200):
+def _declaration_context(user, application, declaration_form=None):
+    """The board member's declaration on the board's pages: the current one, the history and
+    the form (the conflict types only once a conflict is declared)."""
+    declaration = review_selectors.current_declaration(
+        application.pk, user.pk, application.submission_count, ConflictDeclaration.Role.BOARD
+    )
+    context = {
+        "declaration": declaration,
+        "declarations": review_selectors.declaration_history(
+            application, user=user, role=ConflictDeclaration.Role.BOARD
+        ),
+        "declaration_form": None,
+    }
+    if rules.has_perm("decisions.declare", user, application):
+        conflicted = declaration is not None and declaration.kind != ConflictDeclaration.Kind.NONE
+        context["declaration_form"] = declaration_form or BoardDeclarationForm(
+            conflicts_only=conflicted
+        )
+    return context
+
+
+@login_required
+@require_POST
+def declare(request, pk):
+    """A board member declares on conflicts of interest for the application (or corrects it)."""
     user = request.user
+    _require_board(user)
+    application = application_selectors.get_visible_application(user, pk)
+    form = BoardDeclarationForm(request.POST)
+    if not form.is_valid():
+        return _render_decide(request, application, declaration_form=form, status=400)
+    kind, note = form.cleaned_data["kind"], form.cleaned_data["note"]
+    declaration, refused = attempt(
+        lambda: services.declare_board_conflict(user, application, kind, note), form
+    )
+    if refused is not None:
+        application.refresh_from_db()
+        return _render_decide(request, application, declaration_form=form, status=refused.status)
+    previous = declaration.supersedes
+    if kind == NO_CONFLICT and previous is None:
+        messages.success(request, _("Thank you. You can now read the application and decide."))
+    elif previous is not None and (kind == NO_CONFLICT or previous.kind != NO_CONFLICT):
+        messages.success(request, _("Your correction has been recorded."))
+    else:
+        messages.success(
+            request,
+            _(
+                "You have declared a conflict of interest. You take no part in this decision; "
+                "the coordination office has been informed."
+            ),
+        )
+    return redirect("board-decide", pk=application.pk)
+
+
+def _render_decide(
+    request,
+    application,
+    form=None,
+    objection_form=None,
+    problems=(),
+    status=200,
+    declaration_form=None,
+):
+    user = request.user
+    declared = _declaration_context(user, application, declaration_form)
     if not rules.has_perm("decisions.read_application", user, application):
-        # Separation of duties: reference, title and company only.
-        context = {"application": application, "reason": _read_only_reason(user, application)}
+        # Separation of duties, a declared conflict or no declaration yet: reference, title
+        # and company only (and the declaration form where one may declare).
+        reason = _read_only_reason(user, application, declared["declaration"])
+        context = {"application": application, "reason": reason, **declared}
         return render(request, "board/decide_limited.html", context, status=status)
     log_access(user, Action.VIEW, application=application)
     may_decide = rules.has_perm("decisions.decide", user, application)
@@ -194,6 +286,7 @@ def _render_decide(request, application, form=None, objection_form=None, problem
     committed = selectors.committed_budget(programme)
     reserved = selectors.reserved_budget(programme)
     context = {
+        **declared,
         "application": application,
         "summary": summary.summary_for(application),
         "awaiting": awaiting,

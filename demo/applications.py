@@ -85,6 +85,74 @@ def _application_data():
                 "de_minimis_details": "LWL-Inklusionsamt, 06/2024, 25.000 €",
             },
         ),
+        "submitted_second": (
+            WERKBANK,
+            {
+                "title": "Maschinenpark für die Grünpflege von Gewerbeflächen",
+                "purpose": (
+                    "Aufsitzmäher, Laubsauger und ein Transporter, mit denen ein neues Team die "
+                    "Grünflächen des Gewerbegebiets Dortmund-Hafen pflegt."
+                ),
+                "cost_items": (
+                    "Aufsitzmäher mit Mulchwerk 36.000 €\nTransporter mit Pritsche 42.000 €\n"
+                    "Handgeräte und Anhänger 12.000 €"
+                ),
+                "eligible_costs": Decimal("90000.00"),
+                "planned_start": _months(4),
+                "requested_amount": Decimal("60000.00"),
+                "instrument": "loan",
+                "loan_term_months": 72,
+                "interest_rate": Decimal("1.25"),
+                "grace_period_months": 6,
+                "own_contribution": Decimal("20000.00"),
+                "other_funding": Decimal("10000.00"),
+                "other_funders": "LWL-Inklusionsamt Arbeit (Investitionszuschuss)",
+                **WERKBANK_STAFF,
+                "jobs_new": 3,
+                "jobs_secured": 1,
+                "cooperation_partner": "Hafen Dortmund Liegenschaften GmbH",
+                "cooperation_description": (
+                    "Pflegevertrag über die Grün- und Verkehrsflächen des Gewerbegebiets, "
+                    "zunächst für drei Jahre."
+                ),
+                "de_minimis_received": Decimal("25000.00"),
+                "de_minimis_details": "LWL-Inklusionsamt, 06/2024, 25.000 €",
+            },
+        ),
+        "submitted_declined": (
+            INTEGRA,
+            {
+                "title": "Mobile Küche für Event-Catering",
+                "purpose": (
+                    "Ein Küchenanhänger mit Kombidämpfer und Ausgabe, um Firmenfeiern und "
+                    "Messen im Rheinland zu bewirten."
+                ),
+                "cost_items": (
+                    "Küchenanhänger mit Ausbau 44.000 €\nKombidämpfer und Warmhaltetechnik "
+                    "14.000 €\nGeschirr und Mobiliar 8.000 €"
+                ),
+                "eligible_costs": Decimal("66000.00"),
+                "planned_start": _months(3),
+                "requested_amount": Decimal("45000.00"),
+                "instrument": "loan",
+                "loan_term_months": 60,
+                "interest_rate": Decimal("1.25"),
+                "grace_period_months": 6,
+                "own_contribution": Decimal("14000.00"),
+                "other_funding": Decimal("7000.00"),
+                "other_funders": "Aktion Mensch",
+                **INTEGRA_STAFF,
+                "jobs_new": 2,
+                "jobs_secured": 1,
+                "cooperation_partner": "Koelnmesse Gastro Services GmbH",
+                "cooperation_description": (
+                    "Rahmenvereinbarung über die Bewirtung von Ausstellerabenden; der Partner "
+                    "vermittelt mindestens zwölf Einsätze pro Jahr."
+                ),
+                "de_minimis_received": Decimal("12000.00"),
+                "de_minimis_details": "LVR-Inklusionsamt, 03/2025, 12.000 € Investitionszuschuss",
+            },
+        ),
         "returned": (
             INTEGRA,
             {
@@ -320,6 +388,8 @@ REVIEWS = {
         "score_cooperation": 4,
         "score_risk": 3,
         "score_management": 4,
+        "score_site_visit": 2,
+        "confidence": "high",
         "recommendation": "approve",
         "comment": (
             "Tragfähiges Konzept mit belastbarer Kooperation; die Umsatzplanung ist vorsichtig "
@@ -332,6 +402,8 @@ REVIEWS = {
         "score_cooperation": 4,
         "score_risk": 3,
         "score_management": 4,
+        "score_site_visit": 3,
+        "confidence": "medium",
         "recommendation": "approve_with_conditions",
         "comment": (
             "Gute Beschäftigungswirkung. Die Liquiditätsplanung für das erste Jahr ist knapp; "
@@ -344,10 +416,112 @@ REVIEWS = {
         "score_cooperation": 2,
         "score_risk": 2,
         "score_management": 3,
+        "score_site_visit": 4,
+        "confidence": "medium",
         "recommendation": "reject",
         "comment": (
             "Die Auslastung der Anlage hängt an einer unverbindlichen Absichtserklärung; "
             "Umweltauflagen und Betriebskosten sind nicht eingeplant. Ablehnung empfohlen."
         ),
     },
+    # Three reviews of one application that disagree (the spread of the weighted totals
+    # exceeds the programme's threshold of 1.5 points): the board sees the flag.
+    "enthusiastic": {
+        "score_viability": 5,
+        "score_employment": 5,
+        "score_cooperation": 4,
+        "score_risk": 5,
+        "score_management": 5,
+        "score_site_visit": 2,
+        "confidence": "high",
+        "recommendation": "approve",
+        "comment": (
+            "Die Kantine ist eingeführt, die Pacht ist günstig und die Betriebe des Gewerbeparks "
+            "haben keine andere Versorgung. Uneingeschränkt förderwürdig."
+        ),
+    },
+    "sceptical": {
+        "score_viability": 3,
+        "score_employment": 2,
+        "score_cooperation": 3,
+        "score_risk": 2,
+        "score_management": 3,
+        "score_site_visit": 5,
+        "confidence": "medium",
+        "recommendation": "reject",
+        "comment": (
+            "Die Liquiditätsplanung setzt volle Auslastung ab dem dritten Monat voraus; neue "
+            "Arbeitsplätze für schwerbehinderte Menschen entstehen nur zwei. Vor einer Förderung "
+            "sollte das Vorhaben vor Ort geprüft werden."
+        ),
+    },
 }
+
+
+def _labels(*pairs):
+    return [{"value": value, "de": de, "en": en} for value, (de, en) in enumerate(pairs, start=1)]
+
+
+def rubric_criteria():
+    """The demo programme's rubric: weighted criteria, one optional, one informational."""
+    counted = _labels(
+        ("unzureichend", "insufficient"),
+        ("mangelhaft", "weak"),
+        ("befriedigend", "satisfactory"),
+        ("gut", "good"),
+        ("sehr gut", "very good"),
+    )
+
+    def criterion(key, name_de, name_en, weight, kind, labels=counted, description=("", "")):
+        return {
+            "key": key,
+            "name_de": name_de,
+            "name_en": name_en,
+            "description_de": description[0],
+            "description_en": description[1],
+            "weight": Decimal(weight),
+            "kind": kind,
+            "labels": labels,
+        }
+
+    return [
+        criterion(
+            "viability", "Wirtschaftliche Tragfähigkeit", "Economic viability", "2", "required"
+        ),
+        criterion(
+            "employment",
+            "Beschäftigungseffekt für schwerbehinderte Menschen",
+            "Employment effect for severely disabled people",
+            "2",
+            "required",
+        ),
+        criterion(
+            "cooperation",
+            "Qualität der Kooperation mit dem allgemeinen Arbeitsmarkt",
+            "Quality of the cooperation with the regular labour market",
+            "1",
+            "required",
+        ),
+        criterion("risk", "Risiko (5 = geringes Risiko)", "Risk (5 = low risk)", "1.5", "required"),
+        criterion(
+            "management", "Kompetenz der Geschäftsführung", "Management capability", "1", "optional"
+        ),
+        criterion(
+            "site_visit",
+            "Vor-Ort-Besuch empfohlen",
+            "Site visit recommended",
+            "1",
+            "informational",
+            labels=_labels(
+                ("nicht nötig", "not needed"),
+                ("eher nicht", "rather not"),
+                ("möglich", "possible"),
+                ("empfohlen", "recommended"),
+                ("dringend empfohlen", "strongly recommended"),
+            ),
+            description=(
+                "1 = nicht nötig … 5 = dringend empfohlen",
+                "1 = not needed … 5 = strongly recommended",
+            ),
+        ),
+    ]

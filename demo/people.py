@@ -84,6 +84,14 @@ USERS = {
         None,
         "reviewer",
     ),
+    "gutachter3": (
+        "Sabine",
+        "Wolf",
+        "s.wolf@expertenprojekt.example",
+        REVIEWERS,
+        None,
+        "reviewer",
+    ),
     "vorstand1": (
         "Wolfgang",
         "Richter",
@@ -96,6 +104,14 @@ USERS = {
         "Claudia",
         "Neumann",
         "c.neumann@risikokapital-nrw.example",
+        BOARD,
+        None,
+        "board",
+    ),
+    "vorstand3": (
+        "Dr. Jens",
+        "Albrecht",
+        "j.albrecht@risikokapital-nrw.example",
         BOARD,
         None,
         "board",
@@ -117,3 +133,14 @@ DOCUMENT_TITLES = {
 
 INTEGRA_STAFF = {"staff_total": 24, "staff_severely_disabled": 11}
 WERKBANK_STAFF = {"staff_total": 38, "staff_severely_disabled": 15}
+
+# The coordination office's list of sectors: (German name, English name, offered).
+GASTRONOMIE = "Gastronomie"
+LANDSCAPING = "Garten- und Landschaftsbau"
+SECTORS = [
+    (GASTRONOMIE, "Catering", True),
+    (LANDSCAPING, "Landscaping", True),
+    ("Druck und Medien", "Printing", False),
+]
+# The sector each company's applications name.
+SECTOR_OF = {INTEGRA: GASTRONOMIE, WERKBANK: LANDSCAPING}

@@ -33,3 +33,7 @@ def permission(name):
         return rules.perm_exists(name) and rules.has_perm(name, user, obj)
 
     return check
+
+
+# The programme settings page (each section may ask its own permission too).
+rules.add_perm("funding.manage_programme", is_coordinator)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("records/", include("records.urls")),
     path("", views.home, name="home"),
+    path("programmes/<int:pk>/settings/", views.programme_settings_page, name="programme-settings"),
     path("", include("applications.urls")),
     path("reviews/", include("reviews.urls")),
     path("", include("decisions.urls")),

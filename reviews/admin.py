@@ -11,22 +11,28 @@ from .models import Assignment, ConflictDeclaration, Review
 
 class ConflictDeclarationInline(ReadOnlyInline):
     model = ConflictDeclaration
-    fields = ("user", "round", "has_conflict", "note", "declared_at")
+    fields = ("user", "role", "round", "kind", "note", "supersedes", "declared_at")
     related = ("user",)
 
 
 @admin.register(ConflictDeclaration)
 class ConflictDeclarationAdmin(ReadOnlyAdmin):
-    list_display = ("application", "user", "round", "has_conflict", "declared_at")
+    list_display = ("application", "user", "role", "round", "kind", "declared_at")
     list_select_related = ("application", "user")
-    list_filter = ("has_conflict",)
+    list_filter = ("role", "kind", "has_conflict")
     search_fields = ("application__reference", "user__username", "user__last_name")
-    fields = ("application", "user", "round", "has_conflict", "note", "declared_at")
+    fields = (
+        "application", "user", "role", "round", "kind", "has_conflict", "note", "supersedes",
+        "declared_at",
+    )  # fmt: skip
 
 
 class ReviewInline(ReadOnlyInline):
     model = Review
-    fields = (*Review.CRITERIA, "recommendation", "comment", "submitted_at", "updated_at")
+    fields = (
+        "rubric", "total_score", "confidence", "recommendation", "comment", "submitted_at",
+        "updated_at",
+    )  # fmt: skip
 
 
 @admin.register(Assignment)
@@ -47,7 +53,8 @@ class ReviewAdmin(ReadOnlyAdmin):
     search_fields = ("assignment__application__reference", "assignment__reviewer__username")
     fields = (
         "assignment",
-        *Review.CRITERIA,
+        "rubric",
+        "confidence",
         "total",
         "recommendation",
         "comment",

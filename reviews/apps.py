@@ -7,9 +7,11 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews")
 
     def ready(self):
-        from . import mails, panels, reminders, signals
+        from . import discussion, mails, panels, programme_settings, reminders, signals
 
         signals.connect()
         mails.register()
         panels.register()
         reminders.register()
+        discussion.register()
+        programme_settings.register()

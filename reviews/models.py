@@ -170,9 +170,7 @@ class Criterion(models.Model):
         default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    kind = models.CharField(
-        _("kind"), max_length=15, choices=Kind.choices, default=Kind.REQUIRED
-    )
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.REQUIRED)
     # The labels of the points 1..5: [{"value": 1, "de": "unzureichend", "en": "insufficient"}, …]
     labels = models.JSONField(_("labelled points"), default=list, blank=True)
 
@@ -201,32 +199,11 @@ class Review(models.Model):
         APPROVE_WITH_CONDITIONS = "approve_with_conditions", _("approve with conditions")
         REJECT = "reject", _("reject")
 
-    CRITERIA = (
-        "score_viability",
-        "score_employment",
-        "score_cooperation",
-        "score_risk",
-        "score_management",
-    )
-
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="review")
-    score_viability = models.PositiveSmallIntegerField(_("economic viability"), validators=SCORE)
-    score_employment = models.PositiveSmallIntegerField(
-        _("employment effect for severely disabled people"), validators=SCORE
-    )
-    score_cooperation = models.PositiveSmallIntegerField(
-        _("quality of the cooperation with the regular labour market"), validators=SCORE
-    )
-    score_risk = models.PositiveSmallIntegerField(_("risk (5 = low risk)"), validators=SCORE)
-    score_management = models.PositiveSmallIntegerField(
-        _("management capability"), validators=SCORE
-    )
     recommendation = models.CharField(
         _("recommendation"), max_length=30, choices=Recommendation.choices
     )
-    rubric = models.ForeignKey(
-        Rubric, on_delete=models.PROTECT, null=True, related_name="reviews"
-    )
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, null=True, related_name="reviews")
     confidence = models.CharField(
         _("confidence"), max_length=10, choices=Confidence.choices, blank=True
     )
@@ -242,23 +219,14 @@ class Review(models.Model):
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(score_viability__range=(1, 5))
-                & models.Q(score_employment__range=(1, 5))
-                & models.Q(score_cooperation__range=(1, 5))
-                & models.Q(score_risk__range=(1, 5))
-                & models.Q(score_management__range=(1, 5)),
-                name="scores_1_to_5",
-            )
-        ]
 
     def __str__(self):
         return f"{_('Review')} {self.assignment}"
 
     @property
     def total(self):
-        return sum(getattr(self, name) for name in self.CRITERIA)
+        """The weighted mean (1–5) of the counted criteria, as stored with the scores."""
+        return self.total_score
 
 
 class Score(models.Model):

@@ -1,15 +1,17 @@
-"""What the review round adds to the start page and to the application's page."""
+"""What the review round adds to the start page, the application's page and the profile
+page (the reviewer's sectors and availability)."""
 
 import rules
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import profile
 from applications import extensions
 from applications.models import State
 from funding import panels
-from funding.panels import Item
+from funding.panels import Action, Item
 
-from . import selectors
+from . import forms, selectors
 
 # The office opens the round page while the round is prepared, runs or has just closed.
 ROUND_STATES = (State.SUBMITTED, State.IN_REVIEW, State.AWAITING_DECISION)
@@ -20,7 +22,10 @@ def coordinator_items(user):
     return [
         Item(
             _("In review with overdue reviews"), selectors.overdue_count(), f"{url}?state=in_review"
-        )
+        ),
+        Action(_("Review progress"), reverse("review-progress")),
+        Action(_("Propose reviewers"), reverse("review-proposal")),
+        Action(_("Sectors"), reverse("review-sectors")),
     ]
 
 
@@ -41,7 +46,21 @@ def detail_contribution(user, application):
     return []
 
 
+def reviewer_profile_context(request):
+    """The profile page's section for reviewers: their sectors and availability."""
+    if not rules.has_perm("reviews.edit_reviewer_profile", request.user):
+        return None
+    return {"form": forms.reviewer_profile_form(request.user)}
+
+
 def register():
+    profile.add_section(
+        "reviewer_profile",
+        _("Reviewer profile"),
+        "reviews/_profile_section.html",
+        reviewer_profile_context,
+        order=30,
+    )
     panels.add_items("coordinator", coordinator_items, order=20)
     panels.add_items("reviewer", reviewer_items, order=10)
     extensions.add_detail_contribution(detail_contribution)

@@ -1,14 +1,18 @@
-"""When an application leaves the review (returned or withdrawn), its open assignments close.
+"""When an application leaves the review (returned or withdrawn), its open assignments close;
+a new programme gets its first scoring rubric (the default criteria).
 
 Connected to django-fsm's ``post_transition``: it runs inside the service's transaction, so
 the transition and the closing commit together. Reviews listen to applications, never back.
 """
 
+from django.db.models.signals import post_save
 from django_fsm.signals import post_transition
 
 from applications.models import Application
+from funding.models import Programme
 
 from .models import Assignment
+from .services import create_default_rubric
 
 CLOSING_TRANSITIONS = ("return_for_revision", "withdraw")
 
@@ -20,7 +24,16 @@ def close_open_assignments(sender, instance, name, **kwargs):
         )
 
 
+def give_new_programme_a_rubric(sender, instance, created, raw=False, **kwargs):
+    """Rubric version 1 with the default criteria, in the programme's transaction."""
+    if created and not raw:
+        create_default_rubric(instance)
+
+
 def connect():
     post_transition.connect(
         close_open_assignments, sender=Application, dispatch_uid="reviews.close_assignments"
+    )
+    post_save.connect(
+        give_new_programme_a_rubric, sender=Programme, dispatch_uid="reviews.default_rubric"
     )

@@ -45,12 +45,14 @@ def in_review(**kwargs):
     return application, coordinator, reviewers
 
 
+# A review against the default rubric (``score_<criterion key>``): total 4.00.
 REVIEW = {
     "score_viability": 4,
     "score_employment": 5,
     "score_cooperation": 4,
     "score_risk": 3,
     "score_management": 4,
+    "confidence": "high",
     "recommendation": "approve",
     "comment": "Tragfähiges Konzept.",
 }
@@ -70,9 +72,23 @@ def awaiting_decision(**kwargs):
     return application
 
 
+def board_declares(user, application, kind="none", note=""):
+    """A board member declares on conflicts of interest for the application's current round
+    (by default: no conflict), as they must before reading it or deciding."""
+    return decision_services.declare_board_conflict(user, application, kind, note)
+
+
+def deciding_board(application, count=2):
+    """Board members who declared no conflict for the application (to propose and confirm)."""
+    members = [factories.board_member() for _ in range(count)]
+    for member in members:
+        board_declares(member, application)
+    return members
+
+
 def approved(amount=None, **kwargs):
     application = awaiting_decision(**kwargs)
-    first, second = factories.board_member(), factories.board_member()
+    first, second = deciding_board(application)
     decision = decision_services.propose_decision(
         first,
         application,
@@ -94,7 +110,7 @@ def returned(**kwargs):
 
 def rejected(**kwargs):
     application = awaiting_decision(**kwargs)
-    first, second = factories.board_member(), factories.board_member()
+    first, second = deciding_board(application)
     decision = decision_services.propose_decision(
         first, application, "reject", reasons="Die Finanzierung ist nicht gesichert."
     )

@@ -111,7 +111,7 @@ def test_broker_down_loses_nothing_and_the_sweeps_deliver_once(media_root, tmp_p
     try:
         # the world, and two transitions by HTTP, all while the broker is unreachable
         approving = states.awaiting_decision()
-        first, second = factories.board_member(), factories.board_member()
+        first, second = states.deciding_board(approving)
         decision = decision_services.propose_decision(
             first, approving, "approve", amount=approving.requested_amount
         )

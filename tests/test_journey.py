@@ -10,7 +10,6 @@ from django_fsm_log.models import StateLog
 
 from applications.models import Application, State
 from decisions.models import DecisionLetter
-from reviews.forms import NO
 from tests import factories
 from tests.helpers import close_file
 
@@ -53,6 +52,7 @@ REVIEW = {
     "score_cooperation": "4",
     "score_risk": "3",
     "score_management": "4",
+    "confidence": "high",
     "recommendation": "approve",
     "comment": "Solide Planung.",
 }
@@ -120,13 +120,15 @@ def test_the_whole_journey(client):
             client,
             reviewer,
             reverse("assignment-declare", args=[assignment.pk]),
-            {"has_conflict": NO},
+            {"kind": "none"},
         )
         post(client, reviewer, reverse("review-form", args=[assignment.pk]), REVIEW)
     application.refresh_from_db()
     assert application.state == State.AWAITING_DECISION
 
-    # Two board members decide with four eyes.
+    # Two board members declare no conflict of interest, then decide with four eyes.
+    for member in board:
+        post(client, member, reverse("board-declare", args=[application.pk]), {"kind": "none"})
     post(
         client,
         board[0],

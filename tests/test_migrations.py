@@ -134,8 +134,16 @@ def _create_rows(apps, labels):
         declared_de_minimis=True,
         declared_authorized=True,
     )
-    conflict = models["conflictdeclaration"].objects.create(
-        application=application, user=reviewer, round=1, has_conflict=True, note="My cousin."
+    declarations = models["conflictdeclaration"]
+    # Since reviews 0003 a declaration has its kind, in step with has_conflict.
+    kind = {"kind": "other"} if "kind" in {f.name for f in declarations._meta.fields} else {}
+    conflict = declarations.objects.create(
+        application=application,
+        user=reviewer,
+        round=1,
+        has_conflict=True,
+        note="My cousin.",
+        **kind,
     )
     reminder = models["reminder"].objects.create(
         key=f"review_due:{application.pk}:{reviewer.pk}:1",
@@ -295,7 +303,11 @@ def _assert_tables(present, absent):
         reminders = connection.introspection.get_constraints(cursor, present["reminder"])
     assert {"one_open_proposal", "approval_has_amount"} <= set(decisions)
     assert "unique_letter" in letters
-    assert "unique_conflict_declaration" in conflicts
+    if present == OLD_TABLES:  # one declaration per person and round before reviews 0003
+        assert "unique_conflict_declaration" in conflicts
+    else:  # since, a correction is a new row that supersedes the previous one
+        assert "unique_conflict_declaration" not in conflicts
+        assert "conflict_lookup" in conflicts
     assert any(c["unique"] and c["columns"] == ["key"] for c in reminders.values())
     # The database's foreign key follows the renamed table.
     targets = {

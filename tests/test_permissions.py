@@ -57,6 +57,10 @@ ASSIGNED = ALL - {DRAFT}
 # ... of which those in which a reviewer who declared no conflict reads the application. Not
 # after a return: the record then is the company's unsubmitted revision (see DISPUTED).
 REVIEWER_READS = ASSIGNED - {RETURNED}
+# The board declares on conflicts of interest while the application awaits the decision: in
+# our worlds the board actors declared once their world passed through it (not in the
+# resubmitted one: a new round needs a new declaration).
+BOARD_DECLARED = BOARD_STATES
 
 ACTORS = (
     "member",  # acts for the applicant organisation (created the application)
@@ -66,7 +70,9 @@ ACTORS = (
     "undeclared_reviewer",  # assigned this round, never declared
     "recused_reviewer",  # assigned this round, declared a conflict of interest
     "unassigned_reviewer",  # in the expert project, no assignment
-    "board",  # a board member with no relation to the application
+    "board",  # a board member with no relation to it, declared no conflict once it could
+    "board_undeclared",  # a board member who never declared on conflicts for it
+    "board_conflicted",  # a board member who declared a conflict of interest (business)
     "board_who_reviewed",  # board member and reviewer, assigned (declared, reviewed) this round
     "board_member_of_applicant",  # board member who also acts for the applicant organisation
     # Not in the brief's list, added for separation of duties: an office member who also acts
@@ -88,11 +94,14 @@ APPLICATION_PERMISSIONS = {
         "undeclared_reviewer": ASSIGNED,
         "recused_reviewer": ASSIGNED,
         "board": BOARD_STATES,
+        "board_undeclared": BOARD_STATES,
+        "board_conflicted": BOARD_STATES,
         "board_who_reviewed": ASSIGNED,
         "board_member_of_applicant": ALL,
         "coordinator_member_of_applicant": ALL,
     },
-    # The whole content, documents, versions and history.
+    # The whole content, documents, versions and history. A board member only once they
+    # declared no conflict of interest (until then, and with a conflict: title and company).
     "applications.read": {
         "member": ALL,
         "coordinator": ALL,
@@ -147,31 +156,58 @@ APPLICATION_PERMISSIONS = {
     },
     # The office runs the round, never for its own organisation's application. Starting and
     # completing are role checks: the state is the transition's business (409, not 403).
+    # The discussion: the office throughout; a reviewer of the round (no conflict) once their
+    # own review is in (blind review: in our worlds from awaiting decision on; the in-review
+    # world's reviewer has not submitted yet, the withdrawn one never did); the board members
+    # who read it. Posting until the board decides.
+    "reviews.read_discussion": {
+        "coordinator": ALL,
+        "assigned_reviewer": BOARD_STATES,
+        "board": BOARD_STATES,
+        "board_who_reviewed": BOARD_STATES,
+    },
+    "reviews.post": {
+        "coordinator": {SUBMITTED, RETURNED, IN_REVIEW, AWAITING},
+        "assigned_reviewer": {AWAITING},
+        "board": {AWAITING},
+        "board_who_reviewed": {AWAITING},
+    },
     "reviews.manage_round": {"coordinator": ALL},
     "reviews.assign": {"coordinator": {SUBMITTED, IN_REVIEW}},
     "reviews.start_review": {"coordinator": ALL},
     "reviews.complete_review": {"coordinator": ALL},
     "decisions.see_application": {
         "board": BOARD_STATES,
+        "board_undeclared": BOARD_STATES,
+        "board_conflicted": BOARD_STATES,
         "board_who_reviewed": BOARD_STATES,
         "board_member_of_applicant": BOARD_STATES,
     },
     # Separation of duties also for reading: who reviewed it or acts for the applicant sees only
-    # its reference, title and company on the board's pages.
+    # its reference, title and company on the board's pages; so does a board member until they
+    # declared no conflict of interest, and for good once they declared one.
     "decisions.read_application": {
-        "board": BOARD_STATES,
+        "board": BOARD_STATES & BOARD_DECLARED,
     },
-    # A role and separation-of-duties check; the state is the transition's (approve, reject).
-    # The board member who reviewed is only free to decide in the draft world, where nobody
-    # has been assigned yet.
+    # A role, separation-of-duties and declaration check; the state is the transition's
+    # (approve, reject). Without a declaration of no conflict for the current round, no board
+    # member decides: so not before the board's part (the draft world included).
     "decisions.decide": {
-        "board": ALL,
-        "board_who_reviewed": {DRAFT},
+        "board": BOARD_DECLARED,
     },
+    # Declaring (or correcting a declaration) while the decision is due: every board member
+    # except who is kept out already (the applicant's people, whoever reviewed it).
+    "decisions.declare": {
+        "board": {AWAITING},
+        "board_undeclared": {AWAITING},
+        "board_conflicted": {AWAITING},
+    },
+    # A board member with a declared conflict does not read the letters either.
     "decisions.read_letters": {
         "member": ALL,
         "coordinator": ALL,
         "board": BOARD_STATES,
+        "board_undeclared": BOARD_STATES,
         "board_who_reviewed": BOARD_STATES,
         "board_member_of_applicant": ALL,
         "coordinator_member_of_applicant": ALL,
@@ -224,7 +260,28 @@ ROLE_PERMISSIONS = {
         "unassigned_reviewer",
         "board_who_reviewed",
     },
-    "decisions.use_board_pages": {"board", "board_who_reviewed", "board_member_of_applicant"},
+    "decisions.use_board_pages": {
+        "board",
+        "board_undeclared",
+        "board_conflicted",
+        "board_who_reviewed",
+        "board_member_of_applicant",
+    },
+    # The office's review work: progress, the assignment proposal, sectors, the programme's
+    # settings and rubric (asked here without an object).
+    "reviews.see_progress": {"coordinator", "coordinator_member_of_applicant"},
+    "reviews.propose_assignments": {"coordinator", "coordinator_member_of_applicant"},
+    "reviews.manage_sectors": {"coordinator", "coordinator_member_of_applicant"},
+    "reviews.manage_rubric": {"coordinator", "coordinator_member_of_applicant"},
+    "funding.manage_programme": {"coordinator", "coordinator_member_of_applicant"},
+    # Every reviewer keeps their own profile (sectors, availability) for the proposal.
+    "reviews.edit_reviewer_profile": {
+        "assigned_reviewer",
+        "undeclared_reviewer",
+        "recused_reviewer",
+        "unassigned_reviewer",
+        "board_who_reviewed",
+    },
     # The office's data-protection pages (without an object: the pages themselves).
     "records.read_access_log": {"coordinator", "coordinator_member_of_applicant"},
     "records.manage_retention": {"coordinator", "coordinator_member_of_applicant"},
@@ -254,11 +311,14 @@ ASSIGNMENT_ROWS = {
         "reviews.declare",
         "reviews.decline",
     },
+    # A declaration can be corrected (a new one supersedes it) while the assignment is open or
+    # recused; a recused reviewer may do nothing else.
     (SUBMITTED, "assigned_reviewer", "assigned_reviewer"): {
+        "reviews.declare",
         "reviews.decline",
         "reviews.read_assigned",
     },
-    (SUBMITTED, "recused_reviewer", "recused_reviewer"): set(),
+    (SUBMITTED, "recused_reviewer", "recused_reviewer"): {"reviews.declare"},
     (SUBMITTED, "undeclared_reviewer", "assigned_reviewer"): set(),
     (SUBMITTED, "assigned_reviewer", "undeclared_reviewer"): set(),
     (SUBMITTED, "undeclared_reviewer", "coordinator"): set(),
@@ -270,11 +330,12 @@ ASSIGNMENT_ROWS = {
         "reviews.decline",
     },
     (IN_REVIEW, "assigned_reviewer", "assigned_reviewer"): {
+        "reviews.declare",
         "reviews.decline",
         "reviews.read_assigned",
         "reviews.review",
     },
-    (IN_REVIEW, "recused_reviewer", "recused_reviewer"): set(),
+    (IN_REVIEW, "recused_reviewer", "recused_reviewer"): {"reviews.declare"},
     (IN_REVIEW, "assigned_reviewer", "board_who_reviewed"): set(),
     (IN_REVIEW, "assigned_reviewer", "board"): set(),
     # Awaiting decision: reviews may still be edited; the unused assignment is closed.
@@ -320,8 +381,8 @@ def _declare(user, application, has_conflict):
     assignment = Assignment.objects.get(
         application=application, reviewer=user, round=application.submission_count
     )
-    note = "Ehemaliger Geschäftspartner." if has_conflict else ""
-    review_services.declare_conflict(user, assignment, has_conflict=has_conflict, note=note)
+    kind, note = ("business", "Ehemaliger Geschäftspartner.") if has_conflict else ("none", "")
+    review_services.declare_conflict(user, assignment, kind, note)
 
 
 def _review(user, application):
@@ -332,7 +393,7 @@ def _review(user, application):
 
 
 def _decide(application, outcome):
-    first, second = factories.board_member(), factories.board_member()
+    first, second = states.deciding_board(application)
     if outcome == "approve":
         proposal = decision_services.propose_decision(
             first, application, "approve", amount=application.requested_amount
@@ -359,6 +420,8 @@ def build_world(target):
         "recused_reviewer": factories.reviewer(),
         "unassigned_reviewer": factories.reviewer(),
         "board": factories.board_member(),
+        "board_undeclared": factories.board_member(),
+        "board_conflicted": factories.board_member(),
         "board_who_reviewed": factories.UserFactory(groups=["reviewers", "board"]),
         "board_member_of_applicant": factories.applicant(
             organization=organization, groups=["board"]
@@ -395,6 +458,11 @@ def build_world(target):
         _review(actors["assigned_reviewer"], application)
         _review(actors["board_who_reviewed"], application)
         application.refresh_from_db()
+        # The board declares while the decision is due (before it is taken).
+        states.board_declares(actors["board"], application)
+        states.board_declares(
+            actors["board_conflicted"], application, "business", "Hausbank der Firma."
+        )
     if target == APPROVED:
         _decide(application, "approve")
     if target == REJECTED:

@@ -112,7 +112,7 @@ def test_concurrent_edits_of_the_same_version_lose_no_update():
 def test_concurrent_proposals_never_exceed_the_budget():
     programme = factories.ProgrammeFactory(budget=Decimal("100000"))
     applications = [states.awaiting_decision(programme=programme) for _ in range(3)]
-    members = [factories.board_member() for _ in applications]
+    members = [states.deciding_board(app, count=1)[0] for app in applications]
     outcomes = run_concurrently(
         [
             lambda app=app, member=member: decision_services.propose_decision(
@@ -152,10 +152,10 @@ def test_the_last_reviews_submitted_at_once_complete_the_round_once():
 
 def test_withdrawal_and_confirmation_at_once_leave_one_consistent_outcome():
     application = states.awaiting_decision()
+    proposer, confirmer = states.deciding_board(application)
     decision = decision_services.propose_decision(
-        factories.board_member(), application, "approve", amount=Decimal("50000")
+        proposer, application, "approve", amount=Decimal("50000")
     )
-    confirmer = factories.board_member()
     outcomes = run_concurrently(
         [
             lambda: decision_services.confirm_decision(confirmer, decision),

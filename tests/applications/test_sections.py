@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 EMPTIED = {
     "project": {
         "title": "",
+        "sector": None,
         "purpose": "",
         "cost_items": "",
         "eligible_costs": None,

@@ -137,6 +137,9 @@ def log_rows(application):
 def test_transition_allowed_or_refused_by_role(transition, state, role):
     application = reach(state)
     user = actor(role, application)
+    if role == "board" and role in ALLOWED[transition][state]:
+        # A board member declares no conflict of interest before acting on the application.
+        states.board_declares(user, application)
     before = log_rows(application)
     if role in ALLOWED[transition][state]:
         ACTIONS[transition](user, application)
@@ -260,10 +263,9 @@ def test_close_review_round_refused_by_rule():
 )
 def test_decision_refused_by_rule(outcome, payload, errors):
     application = states.awaiting_decision()
+    (member,) = states.deciding_board(application, count=1)
     with pytest.raises(RuleViolation) as refused:
-        decision_services.propose_decision(
-            factories.board_member(), application, outcome, **payload
-        )
+        decision_services.propose_decision(member, application, outcome, **payload)
     assert refused.value.errors == errors
     application.refresh_from_db()
     assert application.state == "awaiting_decision"

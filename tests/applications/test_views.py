@@ -202,7 +202,8 @@ def test_reviewer_sees_only_title_and_company_before_declaring(client, world):
 
 def test_board_sees_an_application_awaiting_decision(client):
     application = states.awaiting_decision()
-    client.force_login(factories.board_member())
+    (member,) = states.deciding_board(application, count=1)
+    client.force_login(member)
     response = client.get(reverse("application-detail", args=[application.pk]))
     assert response.status_code == 200
     assert application.purpose in response.content.decode()

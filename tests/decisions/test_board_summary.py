@@ -1,197 +1,275 @@
-"""The review summary the board reads: the queue's annotations and one application's round."""
+"""The review summary the board reads: exact aggregates on fixed examples, hand-computed.
+
+Totals are weighted means (1–5) of the counted criteria; informational criteria never count.
+Examples: weights that differ with an optional and an informational criterion partly missing
+(a disagreement), a tie (even count, equal recommendations, a spread exactly at the
+threshold), a single review (spread 0), an informational criterion nobody scored, and the
+current round alone counting after a resubmission.
+"""
 
 import datetime
+import math
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
-from applications import services
+from applications import checks, services
 from decisions import selectors as decision_selectors
-from decisions import services as decision_services
+from funding.models import Programme
 from reviews import services as review_services
 from reviews import summary
 from tests import factories, states
+from tests.decisions.scoring import INFORMATIONAL, OPTIONAL, REQUIRED, rubric_of, score
 
 pytestmark = pytest.mark.django_db
 
-# The board queue page: session, user, the user's groups, the user's memberships (navigation),
-# the page's row count, the page's ids, the rows of that page with every annotation.
-QUEUE_PAGE_QUERIES = 7
+D = Decimal
 
+# Weights 2, 1, 1 (the last optional) and an informational "visit".
+WEIGHTED = (
+    ("viability", "2", REQUIRED),
+    ("employment", "1", REQUIRED),
+    ("cooperation", "1", OPTIONAL),
+    ("visit", "1", INFORMATIONAL),
+)
+WEIGHTED_ROWS = [
+    # (2·5 + 4 + 5) / 4 = 4.75; the visit is not counted
+    ({"viability": 5, "employment": 4, "cooperation": 5, "visit": 2}, "approve", "high"),
+    # (2·2 + 2) / 3 = 2.00; no cooperation, no visit
+    ({"viability": 2, "employment": 2}, "reject", "medium"),
+    # (2·4 + 2 + 4) / 4 = 3.50
+    (
+        {"viability": 4, "employment": 2, "cooperation": 4, "visit": 4},
+        "approve_with_conditions",
+        "low",
+    ),
+]
 
-def scores(viability, employment, cooperation, risk, management, recommendation):
-    return {
-        "score_viability": viability,
-        "score_employment": employment,
-        "score_cooperation": cooperation,
-        "score_risk": risk,
-        "score_management": management,
-        "recommendation": recommendation,
-        "comment": f"{recommendation}: {viability}{employment}{cooperation}{risk}{management}",
-    }
-
-
-ROUND_1 = [scores(1, 1, 1, 1, 1, "reject"), scores(1, 1, 1, 1, 1, "reject")]
-ROUND_2 = [
-    scores(4, 5, 4, 3, 4, "approve"),  # total 20
-    scores(2, 3, 3, 2, 2, "reject"),  # total 12
-    scores(5, 5, 5, 4, 5, "approve_with_conditions"),  # total 24
+EQUAL = (("a", "1", REQUIRED), ("b", "1", REQUIRED), ("visit", "1", INFORMATIONAL))
+TIE_ROWS = [
+    ({"a": 4, "b": 3}, "approve", "high"),  # 3.50
+    ({"a": 3, "b": 2}, "reject", "high"),  # 2.50
 ]
 
 
-def run_round(application, reviewers, reviews):
+def weighted_example(reviews_required=3, **programme):
+    programme = factories.ProgrammeFactory(reviews_required=reviews_required, **programme)
+    application = states.awaiting_decision(programme=programme)
+    rubric = rubric_of(programme, *WEIGHTED)
+    totals = score(application, rubric, WEIGHTED_ROWS[:reviews_required])
+    return application, totals
+
+
+def tie_example(**programme):
+    programme = factories.ProgrammeFactory(reviews_required=2, **programme)
+    application = states.awaiting_decision(programme=programme)
+    totals = score(application, rubric_of(programme, *EQUAL), TIE_ROWS)
+    return application, totals
+
+
+def stats(spread):
+    return (spread.count, spread.mean, spread.median, spread.stdev, spread.range)
+
+
+def test_weights_that_differ_optional_and_informational_partly_missing(
+    django_assert_num_queries,
+):
+    application, totals = weighted_example()
+    assert totals == [D("4.75"), D("2.00"), D("3.50")]
+    application.programme  # noqa: B018 (the pages fetch it with the application)
+
+    with django_assert_num_queries(3):  # reviews, their scores, the rubric's criteria
+        result = summary.summary_for(application)
+
+    assert result.count == 3
+    assert [review.total_score for review in result.reviews] == totals
+    assert [review.confidence for review in result.reviews] == ["high", "medium", "low"]
+    # Totals 4.75, 2.00, 3.50: mean 41/12, median 3.50, pstdev √182 / 12, max − min 2.75.
+    count, mean, median, stdev, spread = stats(result.totals)
+    assert (count, median, spread) == (3, D("3.50"), D("2.75"))
+    assert float(mean) == pytest.approx(41 / 12, abs=1e-12)
+    assert float(stdev) == pytest.approx(math.sqrt(182) / 12, abs=1e-12)
+    assert result.disagreement is True  # 2.75 > 1.5 (the default threshold)
+
+    assert [c.key for c in result.counted] == ["viability", "employment", "cooperation"]
+    assert [c.weight for c in result.counted] == [D("2"), D("1"), D("1")]
+    assert [c.key for c in result.informational] == ["visit"]
+    by_key = {c.key: c.stats for c in result.criteria}
+    # viability 5, 2, 4: mean 11/3, median 4, pstdev √14 / 3, range 3
+    assert stats(by_key["viability"])[0::2] == (3, 4, 3)
+    assert float(by_key["viability"].mean) == pytest.approx(11 / 3, abs=1e-12)
+    assert float(by_key["viability"].stdev) == pytest.approx(math.sqrt(14) / 3, abs=1e-12)
+    # employment 4, 2, 2: mean 8/3, median 2, pstdev √8 / 3, range 2
+    assert stats(by_key["employment"])[0::2] == (3, 2, 2)
+    assert float(by_key["employment"].mean) == pytest.approx(8 / 3, abs=1e-12)
+    assert float(by_key["employment"].stdev) == pytest.approx(math.sqrt(8) / 3, abs=1e-12)
+    # cooperation (optional) 5, —, 4 and visit (informational) 2, —, 4
+    assert stats(by_key["cooperation"]) == (2, D("4.5"), D("4.5"), D("0.5"), 1)
+    assert stats(by_key["visit"]) == (2, 3, 3, 1, 2)
+
+    assert [[(c.key, value) for c, value in r.summary_points] for r in result.reviews] == [
+        [("viability", 5), ("employment", 4), ("cooperation", 5), ("visit", 2)],
+        [("viability", 2), ("employment", 2), ("cooperation", None), ("visit", None)],
+        [("viability", 4), ("employment", 2), ("cooperation", 4), ("visit", 4)],
+    ]
+    assert [(value, n) for value, _label, n in result.recommendations] == [
+        ("approve", 1),
+        ("approve_with_conditions", 1),
+        ("reject", 1),
+    ]
+    with translation.override("en"):
+        assert [c.label for c in result.criteria] == [
+            "viability (en)",
+            "employment (en)",
+            "cooperation (en)",
+            "visit (en)",
+        ]
+        assert [str(label) for label, _n in result.given_recommendations] == [
+            "approve",
+            "approve with conditions",
+            "reject",
+        ]
+    with translation.override("de"):
+        assert result.criteria[0].label == "viability (de)"
+
+
+def test_a_tie_with_an_informational_criterion_nobody_scored():
+    application, totals = tie_example()
+    assert totals == [D("3.50"), D("2.50")]
+    result = summary.summary_for(application)
+    # Totals 3.50 and 2.50: mean 3, median 3 (the middle two), pstdev 0.5, range 1.
+    assert stats(result.totals) == (2, 3, 3, D("0.5"), 1)
+    assert result.disagreement is False
+    by_key = {c.key: c.stats for c in result.criteria}
+    assert stats(by_key["a"]) == (2, D("3.5"), D("3.5"), D("0.5"), 1)
+    assert stats(by_key["b"]) == (2, D("2.5"), D("2.5"), D("0.5"), 1)
+    assert [c.key for c in result.informational] == ["visit"]
+    assert stats(by_key["visit"]) == (0, None, None, None, None)
+    assert [(value, n) for value, _label, n in result.recommendations] == [
+        ("approve", 1),
+        ("approve_with_conditions", 0),
+        ("reject", 1),
+    ]
+
+
+@pytest.mark.parametrize(("threshold", "disagree"), [("1.0", False), ("0.9", True)])
+def test_the_disagreement_flag_needs_more_than_the_threshold(threshold, disagree):
+    application, _totals = tie_example(disagreement_threshold=D(threshold))  # 1.00 apart
+    assert summary.summary_for(application).disagreement is disagree
+    row = decision_selectors.board_queue().get(pk=application.pk)
+    assert (row.total_range, row.disagreement) == (D("1.00"), disagree)
+
+
+def test_a_single_review_has_no_spread():
+    application, totals = weighted_example(reviews_required=1)
+    assert totals == [D("4.75")]
+    result = summary.summary_for(application)
+    assert stats(result.totals) == (1, D("4.75"), D("4.75"), 0, 0)
+    assert result.disagreement is False
+    assert stats({c.key: c.stats for c in result.criteria}["visit"]) == (1, 2, 2, 0, 0)
+    row = decision_selectors.board_queue().get(pk=application.pk)
+    assert (row.reviews_count, row.mean_total, row.total_range) == (1, 4.75, 0)
+    assert row.disagreement is False
+
+
+def test_the_upper_quota_flag():
+    programme = factories.ProgrammeFactory(quota_flag_percent=D("50"))
+    flagged = states.awaiting_decision(
+        programme=programme, staff_total=20, staff_severely_disabled=11
+    )
+    at_limit = states.awaiting_decision(
+        programme=programme, staff_total=20, staff_severely_disabled=10
+    )
+    assert summary.summary_for(at_limit).flags == []
+    flags = summary.summary_for(flagged).flags
+    assert flags == checks.flags(flagged)
+    assert len(flags) == 1
+
+
+def test_without_reviews():
+    application = states.in_review_application()
+    result = summary.summary_for(application)
+    assert (result.count, result.total_mean, result.disagreement) == (0, None, False)
+    assert stats(result.totals) == (0, None, None, None, None)
+    assert result.criteria == []
+
+
+# ----- only the current round counts ---------------------------------------------------------
+
+
+def run_round(application, reviewers):
     coordinator = factories.coordinator()
     for reviewer in reviewers:
         review_services.assign_reviewer(coordinator, application, reviewer)
     application = review_services.start_review(coordinator, application)
-    for reviewer, data in zip(reviewers, reviews, strict=True):
-        states.review(reviewer, application, **data)
+    for reviewer in reviewers:
+        states.review(reviewer, application)
     application.refresh_from_db()
     return application
 
 
-@pytest.fixture
-def worked_example():
-    """Round 1: two poor reviews; returned by the board, resubmitted; round 2: three reviews.
-
-    The first expert reviews both rounds: only the round-2 review may count.
-    """
+def test_only_the_current_round_counts():
+    """Round 1: two poor reviews; returned, resubmitted; round 2: the weighted example. The
+    first reviewer reviews both rounds: only the round-2 review counts."""
     programme = factories.ProgrammeFactory(reviews_required=2)
+    rubric = rubric_of(programme, *WEIGHTED)
     application = states.submitted(programme=programme)
     first, second, third = (factories.reviewer() for _ in range(3))
-    application = run_round(application, [first, second], ROUND_1)
+    application = run_round(application, [first, second])
+    poor = ({"viability": 1, "employment": 1}, "reject", "high")
+    assert score(application, rubric, [poor, poor]) == [D("1.00"), D("1.00")]
     services.return_for_revision(
-        factories.board_member(),
+        states.deciding_board(application, count=1)[0],
         application,
         "Bitte überarbeiten.",
         datetime.date.today() + datetime.timedelta(days=14),
     )
     application.refresh_from_db()
     application = services.submit(application.created_by, application, states.DECLARATIONS)
-    type(programme).objects.filter(pk=programme.pk).update(reviews_required=3)
+    Programme.objects.filter(pk=programme.pk).update(reviews_required=3)
     application.programme.refresh_from_db()
-    application = run_round(application, [first, third, second], ROUND_2)
+    application = run_round(application, [first, third, second])
     assert (application.state, application.submission_count) == ("awaiting_decision", 2)
-    return application, (first, third, second)
+    score(application, rubric, WEIGHTED_ROWS)
 
-
-def test_board_queue_annotations_are_exact(worked_example, django_assert_num_queries):
-    application, _reviewers = worked_example
-    other = states.awaiting_decision()  # round 1 only, default reviews (4, 5, 4, 3, 4: approve)
-    proposer = factories.board_member(first_name="Bernd", last_name="Erst")
-    decision_services.propose_decision(proposer, other, "approve", amount=other.requested_amount)
-    states.in_review_application()  # not awaiting a decision: not in the queue
-    board = factories.board_member()
-
-    with django_assert_num_queries(1):
-        rows = list(decision_selectors.board_queue(user=board))
-        [(row.programme.name, row.organization.name) for row in rows]
-
-    assert application.awaiting_since < other.awaiting_since
-    assert [row.pk for row in rows] == [application.pk, other.pk]  # the longest waiting first
-    row = {r.pk: r for r in rows}[application.pk]
-    assert row.reviews_count == 3
-    assert row.mean_score_viability == pytest.approx(11 / 3)
-    assert row.mean_score_employment == pytest.approx(13 / 3)
-    assert row.mean_score_cooperation == pytest.approx(4)
-    assert row.mean_score_risk == pytest.approx(3)
-    assert row.mean_score_management == pytest.approx(11 / 3)
-    assert row.mean_total == pytest.approx(56 / 3)
-    assert (row.rec_approve, row.rec_approve_with_conditions, row.rec_reject) == (1, 1, 1)
-    assert row.has_open_proposal is False
-    assert (row.proposer_id, row.proposer_name, row.proposal_outcome) == (None, None, None)
-    assert row.user_reviewed is False
-
-    proposed = {r.pk: r for r in rows}[other.pk]
-    assert proposed.reviews_count == 2
-    assert proposed.mean_total == pytest.approx(20)
-    assert (proposed.rec_approve, proposed.rec_approve_with_conditions, proposed.rec_reject) == (
-        2,
-        0,
-        0,
-    )
-    assert proposed.has_open_proposal is True
-    assert (proposed.proposer_id, proposed.proposer_name) == (proposer.pk, "Bernd Erst")
-    assert proposed.proposal_outcome == "approve"
-
-    assert [r.pk for r in decision_selectors.board_queue(programme=other.programme)] == [other.pk]
-    with translation.override("en"):
-        counts = [(str(label), n) for label, n in summary.recommendation_counts(row)]
-    assert counts == [
-        ("approve", 1),
-        ("approve with conditions", 1),
-        ("reject", 1),
-    ]
-
-
-def test_board_queue_knows_who_reviewed(worked_example):
-    application, (first, _third, _second) = worked_example
-    first.groups.add(*factories.board_member().groups.all())
-    row = decision_selectors.board_queue(user=first).get(pk=application.pk)
-    assert row.user_reviewed is True
-
-
-def test_summary_for_counts_only_the_current_round(worked_example, django_assert_num_queries):
-    application, (first, third, second) = worked_example
-    with django_assert_num_queries(1):
-        result = summary.summary_for(application)
-        names = [review.assignment.reviewer.get_full_name() for review in result.reviews]
-    assert names == [first.get_full_name(), third.get_full_name(), second.get_full_name()]
-    assert result.count == 3
-    assert [review.total for review in result.reviews] == [20, 12, 24]
-    means = {criterion.name: criterion.mean for criterion in result.criteria}
-    assert means == pytest.approx(
-        {
-            "score_viability": 11 / 3,
-            "score_employment": 13 / 3,
-            "score_cooperation": 4,
-            "score_risk": 3,
-            "score_management": 11 / 3,
-        }
-    )
-    assert result.total_mean == pytest.approx(56 / 3)
-    assert [(value, n) for value, _label, n in result.recommendations] == [
-        ("approve", 1),
-        ("approve_with_conditions", 1),
-        ("reject", 1),
-    ]
-    assert result.max_total == 25
-
-
-def test_summary_for_without_reviews():
-    application = states.in_review_application()
     result = summary.summary_for(application)
-    assert (result.count, result.total_mean) == (0, None)
-    assert all(criterion.mean is None for criterion in result.criteria)
+    assert [r.assignment.reviewer for r in result.reviews] == [first, third, second]
+    assert stats(result.totals)[0::2] == (3, D("3.50"), D("2.75"))
+    assert result.given_recommendations[-1][1] == 1  # one "reject", not three
+
+    row = decision_selectors.board_queue().get(pk=application.pk)
+    assert (row.reviews_count, row.total_range, row.disagreement) == (3, D("2.75"), True)
+    assert row.mean_total == pytest.approx(41 / 12)
+    assert (row.rec_approve, row.rec_approve_with_conditions, row.rec_reject) == (1, 1, 1)
 
 
-def awaiting(count, board_members):
-    """``count`` applications awaiting a decision; every other one with an open proposal."""
-    for index in range(count):
-        application = states.awaiting_decision()
-        if index % 2:
-            proposer = board_members[index % len(board_members)]
-            decision_services.propose_decision(
-                proposer, application, "approve", amount=application.requested_amount
-            )
+# ----- the decide page shows it ----------------------------------------------------------------
 
 
-def test_queue_page_has_a_constant_number_of_queries(client, django_assert_num_queries):
-    viewer = factories.board_member()
-    others = [factories.board_member(), factories.board_member(), viewer]
-    client.force_login(viewer)
-    url = reverse("board-queue")
-    row_link = 'href="{}'.format(reverse("board-decide", args=[1])[:-2])  # ".../applications/"
-
-    awaiting(2, others)
-    with django_assert_num_queries(QUEUE_PAGE_QUERIES):
-        small = client.get(url)
-    assert small.status_code == 200
-    assert small.content.decode().count(row_link) == 2
-
-    awaiting(10, others)
-    with django_assert_num_queries(QUEUE_PAGE_QUERIES):
-        large = client.get(url)
-    assert large.status_code == 200
-    assert large.content.decode().count(row_link) == 12
+def test_the_decide_page_shows_the_aggregates(client, english):
+    application, _totals = weighted_example()
+    client.force_login(states.deciding_board(application, count=1)[0])
+    response = client.get(reverse("board-decide", args=[application.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    nbsp = "&nbsp;/&nbsp;5"
+    for total in ("4.8", "2.0", "3.5"):  # each review's total, one decimal
+        assert f"<strong>{total}{nbsp}</strong>" in html
+    # The totals' row: 3 reviews, mean 3.4, median 3.5, pstdev 1.12, max − min 2.75.
+    assert (
+        '<td class="num">3</td><td class="num"><strong>3.4</strong></td>'
+        '<td class="num">3.5</td><td class="num">1.12</td><td class="num">2.75</td>'
+    ) in html
+    # The optional cooperation: 2 reviews, 4.5, 4.5, 0.50, 1; the visit shown apart.
+    assert (
+        'cooperation (en)</th><td class="num">1</td><td class="num">2</td>'
+        '<td class="num">4.5</td><td class="num">4.5</td><td class="num">0.50</td>'
+        '<td class="num">1</td>'
+    ) in html
+    assert html.index("Shown only, not counted") < html.index('visit (en)</th><td class="num">—')
+    assert "The reviews disagree." in html
+    assert escape("Their totals are 2.75 points apart") in html
+    assert ">high<" in html and ">medium<" in html and ">low<" in html

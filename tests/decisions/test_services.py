@@ -36,6 +36,14 @@ def name(user):
     return user.get_full_name()
 
 
+def board(*applications):
+    """A board member who declared no conflict of interest for each of ``applications``."""
+    member = factories.board_member()
+    for application in applications:
+        states.board_declares(member, application)
+    return member
+
+
 def propose_approval(user, application, amount=None, **kwargs):
     return decision_services.propose_decision(
         user,
@@ -58,7 +66,7 @@ def test_proposal_waits_for_a_second_member_whose_confirmation_approves(
     django_capture_on_commit_callbacks, queued_letters
 ):
     application = states.awaiting_decision()
-    first, second = factories.board_member(), factories.board_member()
+    first, second = board(application), board(application)
     logs = StateLog.objects.for_(application).count()
 
     decision = propose_approval(first, application)
@@ -98,7 +106,7 @@ def test_proposal_waits_for_a_second_member_whose_confirmation_approves(
 
 def test_confirmed_rejection_also_gets_a_letter(django_capture_on_commit_callbacks, queued_letters):
     application = states.awaiting_decision()
-    first, second = factories.board_member(), factories.board_member()
+    first, second = board(application), board(application)
     decision = decision_services.propose_decision(
         first, application, "reject", reasons=" Not viable. "
     )
@@ -114,7 +122,7 @@ def test_confirmed_rejection_also_gets_a_letter(django_capture_on_commit_callbac
 
 def test_proposer_cannot_confirm_their_own_proposal():
     application = states.awaiting_decision()
-    first = factories.board_member()
+    first = board(application)
     decision = propose_approval(first, application)
     with pytest.raises(PermissionDenied):
         decision_services.confirm_decision(first, decision)
@@ -127,7 +135,7 @@ def test_proposer_cannot_confirm_their_own_proposal():
 @pytest.mark.parametrize("role", ["coordinator", "reviewer", "applicant", "nobody"])
 def test_only_board_members_confirm(role):
     application = states.awaiting_decision()
-    decision = propose_approval(factories.board_member(), application)
+    decision = propose_approval(board(application), application)
     user = {
         "coordinator": factories.coordinator,
         "reviewer": factories.reviewer,
@@ -144,7 +152,7 @@ def test_only_board_members_confirm(role):
 
 def test_objection_closes_the_proposal_and_allows_a_new_one(queued_letters):
     application = states.awaiting_decision()
-    first, second = factories.board_member(), factories.board_member()
+    first, second = board(application), board(application)
     decision = propose_approval(first, application)
     objected = decision_services.object_to_decision(second, decision, "  The amount is too high. ")
     assert (objected.status, objected.confirmed_by, objected.closing_note) == (
@@ -169,7 +177,7 @@ def test_objection_closes_the_proposal_and_allows_a_new_one(queued_letters):
 
 def test_objection_needs_a_note_and_another_member():
     application = states.awaiting_decision()
-    first, second = factories.board_member(), factories.board_member()
+    first, second = board(application), board(application)
     decision = propose_approval(first, application)
     with pytest.raises(RuleViolation) as refused:
         decision_services.object_to_decision(second, decision, " ")
@@ -182,7 +190,7 @@ def test_objection_needs_a_note_and_another_member():
 
 def test_only_one_open_proposal_per_application():
     application = states.awaiting_decision()
-    first, second = factories.board_member(), factories.board_member()
+    first, second = board(application), board(application)
     propose_approval(first, application)
     with pytest.raises(StateConflict) as refused:
         decision_services.propose_decision(second, application, "reject", reasons="Not viable.")
@@ -197,16 +205,16 @@ def test_a_second_proposal_is_a_conflict_even_when_its_amount_breaks_the_budget(
     # answer is "there is already a proposal" (409), not "the budget is exceeded" (422).
     programme = factories.ProgrammeFactory(budget=D("100000"))
     application = states.awaiting_decision(programme=programme)
-    propose_approval(factories.board_member(), application, amount=D("60000"))
+    propose_approval(board(application), application, amount=D("60000"))
     with pytest.raises(StateConflict):
-        propose_approval(factories.board_member(), application, amount=D("60000"))
+        propose_approval(board(application), application, amount=D("60000"))
 
 
 def test_without_four_eyes_a_proposal_takes_effect_at_once(
     django_capture_on_commit_callbacks, queued_letters
 ):
     application = states.awaiting_decision(programme=factories.ProgrammeFactory(four_eyes=False))
-    member = factories.board_member()
+    member = board(application)
     with django_capture_on_commit_callbacks(execute=True):
         decision = propose_approval(member, application)
     application.refresh_from_db()
@@ -225,7 +233,7 @@ def test_without_four_eyes_a_proposal_takes_effect_at_once(
 def test_decision_terms_default_to_the_application_and_can_be_changed():
     application = states.awaiting_decision()
     decision = propose_approval(
-        factories.board_member(), application, loan_term_months=60, interest_rate=D("2.00")
+        board(application), application, loan_term_months=60, interest_rate=D("2.00")
     )
     assert (
         decision.instrument,
@@ -242,8 +250,8 @@ def test_amount_equal_to_requested_and_remaining_budget_is_approved():
     programme = factories.ProgrammeFactory(budget=D("120000"))
     states.approved(programme=programme)  # 60,000 granted
     application = states.awaiting_decision(programme=programme)
-    decision = propose_approval(factories.board_member(), application, amount=D("60000"))
-    decision_services.confirm_decision(factories.board_member(), decision)
+    decision = propose_approval(board(application), application, amount=D("60000"))
+    decision_services.confirm_decision(board(application), decision)
     application.refresh_from_db()
     assert application.state == "approved"
     assert decision_selectors.committed_budget(programme) == D("120000")
@@ -252,7 +260,7 @@ def test_amount_equal_to_requested_and_remaining_budget_is_approved():
 def test_amount_above_the_requested_amount_is_refused():
     application = states.awaiting_decision()
     with pytest.raises(RuleViolation) as refused:
-        propose_approval(factories.board_member(), application, amount=D("60000.01"))
+        propose_approval(board(application), application, amount=D("60000.01"))
     assert refused.value.errors == {
         "amount": ["The granted amount may not exceed the requested amount of 60,000.00 €."]
     }
@@ -265,39 +273,42 @@ def test_confirmed_approvals_of_the_programme_reduce_the_remaining_budget():
     states.approved(amount=D("60000"))  # another programme: does not count
     application = states.awaiting_decision(programme=programme)
     with pytest.raises(RuleViolation) as refused:
-        propose_approval(factories.board_member(), application, amount=D("45000.01"))
+        propose_approval(board(application), application, amount=D("45000.01"))
     assert refused.value.errors == {
         "amount": ["The granted amount exceeds the remaining budget of 45,000.00 €."]
     }
-    assert propose_approval(factories.board_member(), application, amount=D("45000")).pk
+    assert propose_approval(board(application), application, amount=D("45000")).pk
 
 
 def test_open_proposals_of_other_applications_count_at_proposal():
     programme = factories.ProgrammeFactory(budget=D("100000"))
     other = states.awaiting_decision(programme=programme)
-    propose_approval(factories.board_member(), other, amount=D("60000"))
+    propose_approval(board(other), other, amount=D("60000"))
     application = states.awaiting_decision(programme=programme)
     with pytest.raises(RuleViolation) as refused:
-        propose_approval(factories.board_member(), application, amount=D("40000.01"))
+        propose_approval(board(application), application, amount=D("40000.01"))
     assert refused.value.errors == {
         "amount": ["The granted amount exceeds the remaining budget of 40,000.00 €."]
     }
-    assert propose_approval(factories.board_member(), application, amount=D("40000")).pk
+    assert propose_approval(board(application), application, amount=D("40000")).pk
 
 
 def test_objected_void_and_rejection_proposals_do_not_count():
     programme = factories.ProgrammeFactory(budget=D("100000"))
     objected = states.awaiting_decision(programme=programme)
-    first, second = factories.board_member(), factories.board_member()
+    first, second = board(objected), board(objected)
     decision_services.object_to_decision(
         second, propose_approval(first, objected, D("60000")), "No."
     )
     voided = states.awaiting_decision(programme=programme)
+    states.board_declares(first, voided)
     propose_approval(first, voided, D("60000"))
     services.withdraw(voided.created_by, voided)
     rejected = states.awaiting_decision(programme=programme)
+    states.board_declares(first, rejected)
     decision_services.propose_decision(first, rejected, "reject", reasons="Not viable.")
     application = states.awaiting_decision(programme=programme)
+    states.board_declares(first, application)
     assert decision_selectors.reserved_budget(programme) == D("0")
     assert propose_approval(first, application, amount=D("60000")).amount == D("60000")
 
@@ -305,11 +316,11 @@ def test_objected_void_and_rejection_proposals_do_not_count():
 def test_budget_is_enforced_again_at_confirmation():
     programme = factories.ProgrammeFactory(budget=D("100000"))
     application = states.awaiting_decision(programme=programme)
-    decision = propose_approval(factories.board_member(), application, amount=D("60000"))
+    decision = propose_approval(board(application), application, amount=D("60000"))
     programme.budget = D("59999.99")
     programme.save()
     with pytest.raises(RuleViolation) as refused:
-        decision_services.confirm_decision(factories.board_member(), decision)
+        decision_services.confirm_decision(board(application), decision)
     assert refused.value.errors == {
         "amount": ["The granted amount exceeds the remaining budget of 59,999.99 €."]
     }
@@ -322,8 +333,8 @@ def test_budget_is_enforced_again_at_confirmation():
 def test_confirmation_does_not_count_its_own_proposal_twice():
     programme = factories.ProgrammeFactory(budget=D("60000"))
     application = states.awaiting_decision(programme=programme)
-    decision = propose_approval(factories.board_member(), application, amount=D("60000"))
-    decision_services.confirm_decision(factories.board_member(), decision)
+    decision = propose_approval(board(application), application, amount=D("60000"))
+    decision_services.confirm_decision(board(application), decision)
     application.refresh_from_db()
     assert application.state == "approved"
 
@@ -336,7 +347,7 @@ def test_amount_above_requested_budget_and_de_minimis_headroom_lists_each_rule()
     programme.de_minimis_ceiling = D("50000")
     programme.save()
     with pytest.raises(RuleViolation) as refused:
-        propose_approval(factories.board_member(), application, amount=D("60000.01"))
+        propose_approval(board(application), application, amount=D("60000.01"))
     assert refused.value.errors == {
         "amount": [
             "The granted amount may not exceed the requested amount of 60,000.00 €.",
@@ -354,12 +365,12 @@ def test_amount_equal_to_the_de_minimis_headroom_is_approved():
     programme.de_minimis_ceiling = D("50000")  # 50,000 − 10,000 received = 40,000 headroom
     programme.save()
     with pytest.raises(RuleViolation) as refused:
-        propose_approval(factories.board_member(), other, amount=D("40000.01"))
+        propose_approval(board(other), other, amount=D("40000.01"))
     assert refused.value.errors == {
         "amount": ["The granted amount exceeds the de minimis headroom of 40,000.00 €."]
     }
-    decision = propose_approval(factories.board_member(), application, amount=D("40000"))
-    decision_services.confirm_decision(factories.board_member(), decision)
+    decision = propose_approval(board(application), application, amount=D("40000"))
+    decision_services.confirm_decision(board(application), decision)
     application.refresh_from_db()
     assert application.state == "approved"
 
@@ -369,7 +380,7 @@ def test_rejection_needs_reasons(reasons):
     application = states.awaiting_decision()
     with pytest.raises(RuleViolation) as refused:
         decision_services.propose_decision(
-            factories.board_member(), application, "reject", reasons=reasons
+            board(application), application, "reject", reasons=reasons
         )
     assert refused.value.errors == {"reasons": ["Please give reasons."]}
     assert application.decisions.count() == 0
@@ -396,7 +407,7 @@ def test_a_board_member_who_reviewed_it_cannot_propose_confirm_object_or_return(
 
     with pytest.raises(PermissionDenied):
         propose_approval(member, application)
-    decision = propose_approval(factories.board_member(), application)
+    decision = propose_approval(board(application), application)
     with pytest.raises(PermissionDenied):
         decision_services.confirm_decision(member, decision)
     with pytest.raises(PermissionDenied):
@@ -433,7 +444,7 @@ def test_a_board_member_who_reviewed_an_earlier_round_cannot_decide():
     states.review(reviewers[0], application)
     application.refresh_from_db()
     application = services.return_for_revision(
-        factories.board_member(),
+        board(application),
         application,
         "Bitte ergänzen.",
         timezone.localdate() + datetime.timedelta(7),
@@ -455,7 +466,7 @@ def test_a_board_member_of_the_organisation_cannot_propose_confirm_or_object():
     Membership.objects.create(user=member, organization=application.organization)
     with pytest.raises(PermissionDenied):
         propose_approval(member, application)
-    decision = propose_approval(factories.board_member(), application)
+    decision = propose_approval(board(application), application)
     with pytest.raises(PermissionDenied):
         decision_services.confirm_decision(member, decision)
     with pytest.raises(PermissionDenied):
@@ -469,7 +480,7 @@ def test_a_board_member_of_the_organisation_cannot_propose_confirm_or_object():
 
 def test_board_return_voids_the_open_proposal():
     application = states.awaiting_decision()
-    first, second = factories.board_member(), factories.board_member()
+    first, second = board(application), board(application)
     decision = propose_approval(first, application)
     deadline = timezone.localdate() + datetime.timedelta(days=14)
     application = services.return_for_revision(second, application, "Bitte ergänzen.", deadline)
@@ -489,7 +500,7 @@ def test_board_return_voids_the_open_proposal():
 
 def test_withdrawal_voids_the_open_proposal():
     application = states.awaiting_decision()
-    first, second = factories.board_member(), factories.board_member()
+    first, second = board(application), board(application)
     decision = propose_approval(first, application)
     services.withdraw(application.created_by, application)
     decision.refresh_from_db()
@@ -503,7 +514,7 @@ def test_withdrawal_voids_the_open_proposal():
 
 def test_after_a_return_and_resubmission_a_new_proposal_is_possible():
     application = states.awaiting_decision()
-    first, second = factories.board_member(), factories.board_member()
+    first, second = board(application), board(application)
     propose_approval(first, application)
     deadline = timezone.localdate() + datetime.timedelta(days=14)
     application = services.return_for_revision(second, application, "Bitte ergänzen.", deadline)
@@ -513,6 +524,11 @@ def test_after_a_return_and_resubmission_a_new_proposal_is_possible():
     for reviewer in reviewers:
         states.review(reviewer, application)
     application.refresh_from_db()
+    # A new round: the board declares again.
+    with pytest.raises(PermissionDenied):
+        propose_approval(first, application)
+    states.board_declares(first, application)
+    states.board_declares(second, application)
     decision = propose_approval(first, application)
     assert decision.application_version.number == 2
     decision_services.confirm_decision(second, decision)
@@ -538,7 +554,7 @@ def test_grants_of_this_fund_after_the_declaration_count_against_de_minimis_once
     application = states.awaiting_decision(programme=programme, organization=company)
     states.approved(programme=programme, organization=company)
     with pytest.raises(RuleViolation) as refused:
-        propose_approval(factories.board_member(), application, amount=D("60000"))
+        propose_approval(board(application), application, amount=D("60000"))
     assert refused.value.errors == {
         "amount": ["The granted amount exceeds the de minimis headroom of 50,000.00 €."]
     }
@@ -548,5 +564,5 @@ def test_grants_of_this_fund_after_the_declaration_count_against_de_minimis_once
     later = states.awaiting_decision(
         programme=programme, organization=company, de_minimis_received=D("60000")
     )
-    decision = propose_approval(factories.board_member(), later, amount=D("60000"))
+    decision = propose_approval(board(later), later, amount=D("60000"))
     assert decision.status == "open"

@@ -77,6 +77,9 @@ def world():
     users["applicant"] = application.created_by
     users["board"] = factories.board_member(first_name="Carla", last_name="Zweit")
     users["proposer"] = factories.board_member(first_name="Bernd", last_name="Erst")
+    # Both declared no conflict of interest (tests/decisions/test_board_conflicts.py: before).
+    states.board_declares(users["board"], application)
+    states.board_declares(users["proposer"], application)
     users["anonymous"] = None
     return application, users
 
@@ -436,8 +439,12 @@ def test_a_second_proposal_while_one_is_open_is_a_conflict(client, world):
 
 
 def test_deciding_a_decided_application_is_a_conflict(client):
-    application = states.rejected()
+    application = states.awaiting_decision()
     board = factories.board_member()
+    states.board_declares(board, application)
+    first, second = states.deciding_board(application)
+    proposal = decision_services.propose_decision(first, application, "reject", reasons="Nein.")
+    decision_services.confirm_decision(second, proposal)
     client.force_login(board)
     response = client.post(reverse("board-decide", args=[application.pk]), APPROVE)
     assert response.status_code == 409
@@ -446,6 +453,7 @@ def test_deciding_a_decided_application_is_a_conflict(client):
 def test_without_four_eyes_the_decision_takes_effect_at_once(client):
     application = states.awaiting_decision(programme=factories.ProgrammeFactory(four_eyes=False))
     board = factories.board_member()
+    states.board_declares(board, application)
     client.force_login(board)
     url = reverse("board-decide", args=[application.pk])
     page = client.get(url).content.decode()
@@ -479,7 +487,8 @@ def test_decide_page_shows_facts_budget_and_reviews(client, world):
     assert "40,0" in html  # severely disabled share (8 of 20)
     for user in (users["board_reviewer"], users["reviewer"]):
         assert escape(user.get_full_name()) in html
-    assert "20 / 25".replace(" ", "&nbsp;") in html  # each review's total (4+5+4+3+4)
+    # each review's total: the weighted mean (4+5+4+3+4) / 5
+    assert "4,0 / 5".replace(" ", "&nbsp;") in html
 
 
 def test_queue_pages_keep_the_longest_waiting_first(client, monkeypatch):

@@ -157,7 +157,8 @@ def test_every_kind_names_the_application_as_of_the_change():
     assignment = application.assignments.get(reviewer=reviewers[1])
     review_services.declare_conflict(reviewers[1], assignment, has_conflict=True, note="Beraten.")
     waiting = states.awaiting_decision()
-    board = [factories.board_member(), factories.board_member()]
+    board = states.deciding_board(waiting)
+    decision_services.declare_board_conflict(factories.board_member(), waiting, "competitor")
     decision_services.propose_decision(board[0], waiting, "reject", reasons="Nicht tragfähig.")
     deadline = datetime.date.today() + datetime.timedelta(days=10)
     services.return_for_revision(coordinator, states.submitted(), "Fehlt.", deadline)
@@ -194,6 +195,7 @@ def test_compose_uses_the_readers_language_and_the_snapshot():
 def test_every_app_registers_its_mail_kinds():
     assert registry.mail_kinds() == [
         "assigned",
+        "board_recused",
         "decision_proposed",
         "declined",
         "recused",

@@ -13,7 +13,7 @@ from decisions.models import Decision, DecisionLetter
 from notifications.models import OutboxMail
 from records import services
 from records.models import RetentionCandidate
-from reviews.models import ConflictDeclaration, Review
+from reviews.models import ConflictDeclaration, Review, Score
 from tests import factories
 
 from . import worlds
@@ -87,7 +87,9 @@ def test_confirming_deletes_documents_letters_and_free_text_and_keeps_the_tombst
     ) == [{}]
     # Reviews keep their scores, lose their comments; decisions keep outcome and amount.
     reviews = Review.objects.filter(assignment__application=app)
-    assert sorted(reviews.values_list("comment", "score_viability")) == [("", 4), ("", 4)]
+    assert sorted(reviews.values_list("comment", "total_score")) == [("", Decimal("4.00"))] * 2
+    points = Score.objects.filter(review__in=reviews).values_list("value", flat=True)
+    assert set(points) == {3, 4, 5}
     assert set(
         ConflictDeclaration.objects.filter(application=app).values_list("note", flat=True)
     ) == {""}

@@ -85,6 +85,8 @@ class World:
             states.review(reviewer, application, comment=REVIEW_TEXT)
         application.refresh_from_db()
         first, second = self.board
+        for member in self.board:
+            states.board_declares(member, application)
         proposal = decision_services.propose_decision(
             first, application, "reject", reasons="Zu riskant."
         )

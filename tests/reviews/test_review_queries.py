@@ -18,8 +18,9 @@ SMALL, LARGE = 2, 12
 # session, user, the user's groups, the user's memberships (navigation), the assignments
 REVIEW_LIST_QUERIES = 5
 # session, user, groups, memberships, the application, every assignment with reviewer and
-# review, the candidates
-REVIEW_ROUND_QUERIES = 7
+# review, the reviews' scores, every conflict declaration, the conflict flags towards the
+# company, the candidates
+REVIEW_ROUND_QUERIES = 10
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The review round: assignments, conflicts of interest, reviews, start and completion."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 import rules
@@ -14,6 +15,7 @@ from applications.models import Application
 from decisions import services as decision_services
 from funding.errors import RuleViolation, StateConflict
 from funding.models import Membership
+from reviews import selectors as review_selectors
 from reviews import services
 from reviews.models import Assignment, ConflictDeclaration, Review
 from tests import factories, states
@@ -244,7 +246,7 @@ def test_declaring_no_conflict_records_it_for_the_round_and_allows_the_review():
     declaration = ConflictDeclaration.objects.get()
     assert (declaration.user, declaration.round, declaration.has_conflict) == (first, 1, False)
     review = services.submit_review(first, assignment, states.REVIEW)
-    assert (review.total, review.recommendation) == (20, "approve")
+    assert (review.total, review.recommendation) == (Decimal("4.00"), "approve")
     assert assignment_of(application, first).status == "done"
 
 
@@ -262,7 +264,7 @@ def test_a_conflict_recuses_the_reviewer():
     assert assignment.status == "recused"
     declaration = ConflictDeclaration.objects.get()
     assert (declaration.has_conflict, declaration.note) == (True, "Ich war dort Geschäftsführer.")
-    with pytest.raises(StateConflict):
+    with pytest.raises(PermissionDenied):
         services.submit_review(first, assignment, states.REVIEW)
     assert not Review.objects.exists()
 
@@ -276,11 +278,14 @@ def test_a_conflict_needs_a_description():
     assert assignment_of(application, first).status == "open"
 
 
-def test_declaring_twice_is_refused():
+def test_repeating_the_current_declaration_is_refused():
+    """A second declaration is a correction (tests/reviews/test_conflicts.py); the same one
+    again changes nothing."""
     application, _coordinator, (first, _second) = states.in_review()
     services.declare_conflict(first, assignment_of(application, first), False)
-    with pytest.raises(StateConflict):
-        services.declare_conflict(first, assignment_of(application, first), True, "Doch.")
+    with pytest.raises(RuleViolation) as refused:
+        services.declare_conflict(first, assignment_of(application, first), False)
+    assert refused.value.errors == {"kind": ["This is already your current declaration."]}
     assert ConflictDeclaration.objects.get().has_conflict is False
 
 
@@ -373,7 +378,9 @@ def test_review_with_scores_at_the_bounds_is_accepted():
     assignment = services.declare_conflict(first, assignment_of(application, first), False)
     data = {**states.REVIEW, "score_viability": 1, "score_risk": 5}
     review = services.submit_review(first, assignment, data)
-    assert (review.score_viability, review.score_risk) == (1, 5)
+    points = dict(review.scores.values_list("criterion__key", "value"))
+    assert points == {"viability": 1, "employment": 5, "cooperation": 4, "risk": 5, "management": 4}
+    assert review.total == Decimal("3.80")
 
 
 def test_a_review_is_refused_with_every_missing_field_named():
@@ -381,7 +388,16 @@ def test_a_review_is_refused_with_every_missing_field_named():
     assignment = services.declare_conflict(first, assignment_of(application, first), False)
     with pytest.raises(RuleViolation) as refused:
         services.submit_review(first, assignment, {})
-    assert set(refused.value.errors) == {*Review.CRITERIA, "recommendation", "comment"}
+    rubric = review_selectors.current_rubric(application.programme)
+    scores = {f"score_{criterion.key}" for criterion in rubric.criteria.all()}
+    assert scores == {
+        "score_viability",
+        "score_employment",
+        "score_cooperation",
+        "score_risk",
+        "score_management",
+    }
+    assert set(refused.value.errors) == {*scores, "confidence", "recommendation", "comment"}
 
 
 def test_coordinator_closes_the_round_with_fewer_reviews_only_with_a_reason():
@@ -425,13 +441,14 @@ def test_reviews_can_be_edited_until_the_board_decides():
     # Editing while awaiting the decision does not fire anything again.
     assert StateLog.objects.for_(application).filter(transition="complete_review").count() == 1
 
+    first_member, second_member = states.deciding_board(application)
     decision = decision_services.propose_decision(
-        factories.board_member(), application, "approve", amount=application.requested_amount
+        first_member, application, "approve", amount=application.requested_amount
     )
     services.submit_review(
         first, assignment, {**states.REVIEW, "comment": "Noch vor dem Bescheid."}
     )
-    decision_services.confirm_decision(factories.board_member(), decision)
+    decision_services.confirm_decision(second_member, decision)
     with pytest.raises(StateConflict):
         services.submit_review(first, assignment, {**states.REVIEW, "comment": "Zu spät."})
     assert Review.objects.get(assignment=assignment).comment == "Noch vor dem Bescheid."
@@ -443,9 +460,8 @@ def test_reviews_are_frozen_when_the_board_sends_the_application_back():
     states.review(second, application)
     application.refresh_from_db()
     deadline = timezone.localdate() + datetime.timedelta(days=14)
-    application_services.return_for_revision(
-        factories.board_member(), application, "Bitte ergänzen.", deadline
-    )
+    (member,) = states.deciding_board(application, count=1)
+    application_services.return_for_revision(member, application, "Bitte ergänzen.", deadline)
     with pytest.raises(StateConflict):
         services.submit_review(first, assignment_of(application, first), states.REVIEW)
 
@@ -474,8 +490,9 @@ def test_resubmission_starts_a_new_round_with_new_assignments():
     states.review(second, application)
     application.refresh_from_db()
     deadline = timezone.localdate() + datetime.timedelta(days=14)
+    (member,) = states.deciding_board(application, count=1)
     application = application_services.return_for_revision(
-        factories.board_member(), application, "Bitte ergänzen.", deadline
+        member, application, "Bitte ergänzen.", deadline
     )
     application = application_services.submit(
         application.created_by, application, states.DECLARATIONS

@@ -125,7 +125,7 @@ URLS = [
         assignment_args,
         "in_review",
         None,
-        {"has_conflict": "no", "note": ""},
+        {"kind": "none", "note": ""},
         expect(302, ("reviewer",), 404),
     ),
     (
@@ -134,7 +134,7 @@ URLS = [
         assignment_args,
         "in_review",
         None,
-        {},
+        {"reason": "Keine Zeit"},
         expect(302, ("reviewer",), 404),
     ),
     (
@@ -287,7 +287,7 @@ def test_before_declaring_the_reviewer_sees_only_title_and_company(client):
     assert world.application.cooperation_partner not in page
     assert "/documents/" not in page
     assert reverse("assignment-declare", args=[world.assignment.pk]) in page
-    assert 'type="radio"' in page and 'name="has_conflict"' in page
+    assert 'type="radio"' in page and 'name="kind"' in page
     assert reverse("assignment-decline", args=[world.assignment.pk]) in page
     assert not AccessLog.objects.exists()  # nothing of the content was opened
 
@@ -298,7 +298,7 @@ def test_after_declaring_no_conflict_the_content_is_visible(client):
     login(client, world.reviewers[0])
 
     response = client.post(
-        reverse("assignment-declare", args=[world.assignment.pk]), {"has_conflict": "no"}
+        reverse("assignment-declare", args=[world.assignment.pk]), {"kind": "none"}
     )
     assert response.status_code == 302
     page = html(client.get(reverse("assignment-detail", args=[world.assignment.pk])))
@@ -341,12 +341,12 @@ def test_declaring_a_conflict_recuses_and_never_shows_the_content(client):
     login(client, world.reviewers[0])
     url = reverse("assignment-declare", args=[world.assignment.pk])
 
-    refused = client.post(url, {"has_conflict": "yes", "note": ""})
+    refused = client.post(url, {"kind": "other", "note": ""})
     assert refused.status_code == 422
     assert "Please describe the conflict of interest." in html(refused)
     assert PURPOSE not in html(refused)
 
-    response = client.post(url, {"has_conflict": "yes", "note": "Ich bin dort Beirat."})
+    response = client.post(url, {"kind": "other", "note": "Ich bin dort Beirat."})
     assert response.status_code == 302
     assignment = world.assignment
     assert assignment.status == Assignment.Status.RECUSED
@@ -357,19 +357,22 @@ def test_declaring_a_conflict_recuses_and_never_shows_the_content(client):
     assert "recused" in html(client.get(reverse("review-list")))
     # posting a review anyway is refused
     refused = client.post(reverse("review-form", args=[assignment.pk]), states.REVIEW)
-    assert refused.status_code == 409
+    assert refused.status_code == 403
     assert PURPOSE not in html(refused)
 
 
-def test_declaring_twice_answers_409_with_the_reason(client):
+def test_repeating_the_declaration_answers_422_with_the_reason(client):
+    """A second declaration is a correction (tests/reviews/test_conflicts.py); the same one
+    again is refused beside the field."""
     world = build_world("in_review")
     declare_no_conflict(world)
     login(client, world.reviewers[0])
     response = client.post(
-        reverse("assignment-declare", args=[world.assignment.pk]), {"has_conflict": "no"}
+        reverse("assignment-declare", args=[world.assignment.pk]), {"kind": "none"}
     )
-    assert response.status_code == 409
-    assert "You have already declared on conflicts for this round." in html(response)
+    assert response.status_code == 422
+    assert "This is already your current declaration." in html(response)
+    assert world.application.conflict_declarations.count() == 1
 
 
 def test_an_invalid_declaration_answers_400_and_keeps_the_note(client):
@@ -377,7 +380,7 @@ def test_an_invalid_declaration_answers_400_and_keeps_the_note(client):
     login(client, world.reviewers[0])
     response = client.post(
         reverse("assignment-declare", args=[world.assignment.pk]),
-        {"has_conflict": "perhaps", "note": "Meine Anmerkung"},
+        {"kind": "perhaps", "note": "Meine Anmerkung"},
     )
     assert response.status_code == 400
     assert "Meine Anmerkung" in html(response)
@@ -387,9 +390,12 @@ def test_an_invalid_declaration_answers_400_and_keeps_the_note(client):
 def test_declining_the_assignment(client):
     world = build_world("in_review")
     login(client, world.reviewers[0])
-    response = client.post(reverse("assignment-decline", args=[world.assignment.pk]))
+    response = client.post(
+        reverse("assignment-decline", args=[world.assignment.pk]), {"reason": "Keine Zeit"}
+    )
     assert response.status_code == 302
     assert world.assignment.status == Assignment.Status.DECLINED
+    assert world.assignment.decline_reason == "Keine Zeit"
     page = html(client.get(reverse("assignment-detail", args=[world.assignment.pk])))
     assert "You have declined this assignment." in page
     assert PURPOSE not in page
@@ -403,7 +409,7 @@ def test_other_reviews_are_hidden_until_the_own_review_is_submitted(client):
     states.review(second, world.application, comment="Der zweite Blick: solide Planung.")
     login(client, first)
     url = reverse("assignment-detail", args=[world.assignment.pk])
-    client.post(reverse("assignment-declare", args=[world.assignment.pk]), {"has_conflict": "no"})
+    client.post(reverse("assignment-declare", args=[world.assignment.pk]), {"kind": "none"})
 
     before = html(client.get(url))
     assert "Der zweite Blick" not in before
@@ -434,7 +440,8 @@ def test_editing_a_review_updates_it(client):
     )
     assert response.status_code == 302
     review = Review.objects.get(assignment=world.assignment)
-    assert (review.comment, review.score_risk) == ("Zweite Fassung.", 2)
+    risk = review.scores.get(criterion__key="risk").value
+    assert (review.comment, risk) == ("Zweite Fassung.", 2)
 
 
 def test_an_invalid_score_answers_400_and_keeps_what_was_typed(client):
@@ -484,6 +491,7 @@ def test_a_resubmitted_application_shows_the_earlier_review(client):
     reviewer = application.assignments.first().reviewer
     old_comment = Review.objects.get(assignment__reviewer=reviewer).comment
     board = factories.board_member()
+    states.board_declares(board, application)
     deadline = datetime.date.today() + datetime.timedelta(days=14)
     application_services.return_for_revision(board, application, "Bitte überarbeiten.", deadline)
     application.refresh_from_db()
@@ -501,7 +509,7 @@ def test_a_resubmitted_application_shows_the_earlier_review(client):
     before = html(client.get(url))
     assert old_comment not in before and PURPOSE not in before
 
-    client.post(reverse("assignment-declare", args=[assignment.pk]), {"has_conflict": "no"})
+    client.post(reverse("assignment-declare", args=[assignment.pk]), {"kind": "none"})
     after = html(client.get(url))
     assert "Your review of round 1 (read-only)" in after
     assert old_comment in after

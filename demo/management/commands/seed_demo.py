@@ -1,7 +1,10 @@
 """``python manage.py seed_demo``: demo data for a laptop, reached through the services.
 
-Creates the demo programme, two inclusion companies, a user for every role (password
-``demo``) and applications in every state of the state machine. Idempotent: the demo
+Creates the demo programme with its weighted scoring rubric, the office's sectors, two
+inclusion companies, a user for every role (password ``demo``; three reviewers with their
+profiles, three board members) and applications in every state of the state machine, with a
+corrected conflict declaration, a declined assignment, a typed board conflict, a discussion
+and reviews that disagree. Idempotent: the demo
 programme's name and the demo usernames identify what exists; a second run changes nothing.
 Mails go to an in-memory backend while seeding and Celery tasks run eagerly, so the approved
 application has its rendered decision letter even without a worker.
@@ -22,10 +25,10 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from applications import services
-from applications.models import Application, State
+from applications.models import Application
 from decisions import services as decision_services
 from decisions.models import Decision, DecisionLetter
-from demo.applications import REVIEWS, _application_data
+from demo.applications import REVIEWS, _application_data, rubric_criteria
 from demo.pdf import demo_pdf
 from demo.people import (
     COMPANY_ADMINS,
@@ -35,6 +38,8 @@ from demo.people import (
     ORGANIZATIONS,
     PASSWORD,
     PROGRAMME_NAME,
+    SECTOR_OF,
+    SECTORS,
     USERS,
     WERKBANK,
 )
@@ -43,6 +48,7 @@ from funding.models import (
     Membership,
     Organization,
     Programme,
+    Sector,
 )
 from reviews import services as review_services
 from reviews.models import Assignment
@@ -145,19 +151,50 @@ class Command(BaseCommand):
 
     # ----- applications, through the services -------------------------------------------------
 
+    def seed_sectors(self, coordinator):
+        """The office's list of sectors (one no longer offered), by name."""
+        sectors = {}
+        for name_de, name_en, active in SECTORS:
+            sector = Sector.objects.filter(name_de=name_de).first()
+            if sector is None:
+                sector = review_services.create_sector(coordinator, name_de, name_en)
+                if not active:
+                    sector = review_services.update_sector(
+                        coordinator, sector, name_de, name_en, active=False
+                    )
+            sectors[name_de] = sector
+        return sectors
+
+    def seed_reviewer_profiles(self, users, sectors, today):
+        gastronomie, landscaping = (sectors[SECTOR_OF[org]] for org in (INTEGRA, WERKBANK))
+        review_services.update_reviewer_profile(users["gutachter1"], [gastronomie])
+        review_services.update_reviewer_profile(
+            users["gutachter2"],
+            [landscaping],
+            available_from=datetime.date(today.year + 1, 1, 15),
+            note="Nur vormittags erreichbar",
+        )
+        review_services.update_reviewer_profile(users["gutachter3"], [gastronomie, landscaping])
+
     def seed_applications(self, programme, organizations, users):
         self.users = users
         applicants = {INTEGRA: users["antrag"], WERKBANK: users["antrag2"]}
         coordinator = users["koordination"]
         reviewers = [users["gutachter1"], users["gutachter2"]]
-        board = [users["vorstand1"], users["vorstand2"]]
+        third = users["gutachter3"]
+        board = [users["vorstand1"], users["vorstand2"], users["vorstand3"]]
         today = timezone.localdate()
+        sectors = self.seed_sectors(coordinator)
+        self.seed_reviewer_profiles(users, sectors, today)
+        # The weighted rubric, before any review is written against it.
+        review_services.save_rubric(coordinator, programme, rubric_criteria())
         apps = {}
         for key, (org_name, data) in _application_data().items():
             applicant = applicants[org_name]
             app = services.create_application(
                 applicant, programme, organizations[org_name], data["title"]
             )
+            data = {**data, "sector": sectors[SECTOR_OF[org_name]]}
             app = services.update_application(applicant, app, data, app.version)
             kinds = programme.required_documents
             if key == "draft":
@@ -170,21 +207,40 @@ class Command(BaseCommand):
             org_name = _application_data()[key][0]
             apps[key] = services.submit(applicants[org_name], apps[key], DECLARATIONS)
 
-        def review_round(key, reviews, start_only=False):
+        def review_round(key, reviews, start_only=False, panel=reviewers):
             app = apps[key]
-            for reviewer in reviewers:
+            for reviewer in panel:
                 review_services.assign_reviewer(coordinator, app, reviewer)
             app = review_services.start_review(coordinator, app)
             if not start_only:
-                for reviewer, review in zip(reviewers, reviews, strict=True):
+                for reviewer, review in zip(panel, reviews, strict=True):
                     assignment = app.assignments.get(reviewer=reviewer, round=app.submission_count)
                     review_services.declare_conflict(reviewer, assignment, has_conflict=False)
                     review_services.submit_review(reviewer, assignment, REVIEWS[review])
                 app.refresh_from_db()
             apps[key] = app
 
-        # submitted: waits for the coordination office to assign reviewers.
+        def declare_none(member, key):
+            """A board member declares no conflict before proposing, confirming or objecting."""
+            decision_services.declare_board_conflict(member, apps[key], "none")
+
+        # submitted: waits for the coordination office to assign reviewers. Sabine Wolf was
+        # assigned, declared no conflict and then corrected herself (a new declaration that
+        # supersedes the first): she is recused and flagged for Werkbank's applications.
         submit("submitted")
+        assignment = review_services.assign_reviewer(coordinator, apps["submitted"], third)
+        review_services.declare_conflict(third, assignment, "none")
+        review_services.declare_conflict(
+            third, assignment, "prior_involvement", "Ich habe den Finanzplan im Vorfeld beraten."
+        )
+        # A second submitted application of Werkbank: its round page shows her flagged.
+        submit("submitted_second")
+        # Submitted, short of reviewers: Sabine Wolf declined her assignment with a reason.
+        submit("submitted_declined")
+        assignment = review_services.assign_reviewer(coordinator, apps["submitted_declined"], third)
+        review_services.decline_assignment(
+            third, assignment, reason="Ich bin bis Ende Januar im Urlaub."
+        )
 
         # returned: the coordination office asks for the signed cooperation agreement.
         submit("returned")
@@ -209,13 +265,16 @@ class Command(BaseCommand):
             application=app, reviewer=reviewers[1], round=app.submission_count
         ).update(due_on=today - datetime.timedelta(days=3))
 
-        # awaiting_decision: both reviews in, the board has not proposed anything yet.
+        # awaiting_decision: three reviews that disagree (the spread of the weighted totals
+        # exceeds the threshold), a discussion with an edited post, a typed board conflict;
+        # the board has not proposed anything yet.
         submit("awaiting_decision")
-        review_round("awaiting_decision", ["positive", "conditions"])
+        self.disputed_round(apps, coordinator, reviewers, board, programme, review_round)
 
         # awaiting_decision with an open proposal: the second board member may confirm it.
         submit("proposed")
         review_round("proposed", ["positive", "positive"])
+        declare_none(board[0], "proposed")
         decision_services.propose_decision(
             board[0],
             apps["proposed"],
@@ -247,6 +306,7 @@ class Command(BaseCommand):
         )
         submit("approved")
         review_round("approved", ["positive", "conditions"])
+        declare_none(board[0], "approved")
         decision = decision_services.propose_decision(
             board[0],
             apps["approved"],
@@ -258,11 +318,13 @@ class Command(BaseCommand):
                 "vor der ersten Auszahlung."
             ),
         )
+        declare_none(board[1], "approved")
         decision_services.confirm_decision(board[1], decision)
 
         # rejected: reviews recommend rejection, the board rejects with reasons.
         submit("rejected")
         review_round("rejected", ["negative", "conditions"])
+        declare_none(board[1], "rejected")
         decision = decision_services.propose_decision(
             board[1],
             apps["rejected"],
@@ -273,6 +335,7 @@ class Command(BaseCommand):
                 "rechnung. Ein überarbeiteter Antrag ist im nächsten Jahr willkommen."
             ),
         )
+        declare_none(board[0], "rejected")
         decision_services.confirm_decision(board[0], decision)
 
         # withdrawn: the company withdrew after submitting.
@@ -282,6 +345,44 @@ class Command(BaseCommand):
             apps["withdrawn"],
             "Der Kooperationspartner hat seine Zusage zurückgezogen; wir reichen im nächsten "
             "Jahr neu ein.",
+        )
+
+    def disputed_round(self, apps, coordinator, panel, board, programme, review_round):
+        """Two reviews that disagree, a discussion (one post edited), the board's declarations."""
+        key = "awaiting_decision"
+        review_round(key, None, start_only=True, panel=panel)
+        app = apps[key]
+        review_services.add_post(
+            coordinator,
+            app,
+            "Die Liquiditätsplanung für 2027 erscheint knapp. Sehen die Gutachterinnen und "
+            "Gutachter das ebenso?",
+        )
+        for reviewer, review in zip(panel, ["enthusiastic", "sceptical"], strict=True):
+            assignment = app.assignments.get(reviewer=reviewer, round=app.submission_count)
+            review_services.declare_conflict(reviewer, assignment, "none")
+            review_services.submit_review(reviewer, assignment, REVIEWS[review])
+            if reviewer == panel[0]:
+                post = review_services.add_post(
+                    reviewer,
+                    app,
+                    "Ja, die Planung setzt volle Auslastung ab dem dritten Monat voraus.",
+                )
+                review_services.edit_post(
+                    reviewer,
+                    post,
+                    "Ja, die Planung setzt volle Auslastung ab dem dritten Monat voraus; ich habe "
+                    "das beim Risiko berücksichtigt.",
+                )
+        app.refresh_from_db()
+        apps[key] = app
+        for member in board[:2]:
+            decision_services.declare_board_conflict(member, app, "none")
+        decision_services.declare_board_conflict(
+            board[2], app, "business", "Hausbank des Unternehmens: ich sitze im Kreditausschuss."
+        )
+        review_services.add_post(
+            board[0], app, "Danke. Der Vorstand prüft eine Auflage zum Liquiditätsnachweis."
         )
 
     def attach(self, user, application, kind):
@@ -319,32 +420,48 @@ class Command(BaseCommand):
     # ----- the logins table ---------------------------------------------------------------------
 
     def print_logins(self, programme):
-        refs = {}
-        for app in Application.objects.filter(programme=programme).select_related("organization"):
-            state = app.state
-            if (
-                state == State.AWAITING_DECISION
-                and app.decisions.filter(status=Decision.Status.OPEN).exists()
-            ):
-                state = "proposed"
-            refs.setdefault(state, app.reference or app.title)
-        ref = lambda state: refs.get(state, "-")  # noqa: E731
+        titles = {key: data["title"] for key, (_org, data) in _application_data().items()}
+        references = dict(
+            Application.objects.filter(programme=programme, title__in=titles.values())
+            .order_by("pk")
+            .values_list("title", "reference")
+        )
+        ref = lambda key: references.get(titles[key]) or "-"  # noqa: E731
         hints = {
             "antrag": (
                 f"Integra (Köln): finish the draft and submit it; answer the return of "
-                f"{ref(State.RETURNED)}; download the letter of {ref(State.APPROVED)}"
+                f"{ref('returned')}; download the letter of {ref('approved')}"
             ),
-            "antrag2": f"Werkbank (Dortmund): follow {ref(State.SUBMITTED)}; read the rejection",
+            "antrag2": f"Werkbank (Dortmund): follow {ref('submitted')}; read the rejection",
             "koordination": (
-                f"assign both reviewers to {ref(State.SUBMITTED)} and start the review; "
-                f"watch the overdue review of {ref(State.IN_REVIEW)}"
+                f"ask for the assignment proposal ({ref('submitted')}, "
+                f"{ref('submitted_second')}, {ref('submitted_declined')}: a corrected conflict, "
+                f"a declined assignment), confirm it and start the reviews; watch the overdue "
+                f"review of {ref('in_review')}; the weighted rubric is on the programme settings"
             ),
-            "gutachter1": f"write the review of {ref(State.IN_REVIEW)} (due tomorrow)",
-            "gutachter2": (f"declare on conflicts, then review {ref(State.IN_REVIEW)} (overdue)"),
-            "vorstand1": f"propose a decision on {ref(State.AWAITING_DECISION)}",
+            "gutachter1": (
+                f"write the review of {ref('in_review')} (due tomorrow); join the discussion "
+                f"of {ref('awaiting_decision')}"
+            ),
+            "gutachter2": (
+                f"declare on conflicts, then review {ref('in_review')} (overdue); "
+                f"your profile: not before 15 January"
+            ),
+            "gutachter3": (
+                f"your corrected conflict on {ref('submitted')}, your declined assignment of "
+                f"{ref('submitted_declined')}; your review of {ref('awaiting_decision')}"
+            ),
+            "vorstand1": (
+                f"propose a decision on {ref('awaiting_decision')} (the reviews disagree; "
+                f"read the discussion)"
+            ),
             "vorstand2": (
                 f"confirm or object to the proposal on {ref('proposed')}; "
-                f"propose on {ref(State.AWAITING_DECISION)}"
+                f"propose on {ref('awaiting_decision')}"
+            ),
+            "vorstand3": (
+                f"declared a business conflict on {ref('awaiting_decision')} (sees reference, "
+                f"title and company only); declare, then confirm {ref('proposed')}"
             ),
             "admin": "Django admin at /admin/: users, roles, programmes (state read-only)",
         }
