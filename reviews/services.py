@@ -25,7 +25,7 @@ from notifications.services import notify
 
 from . import proposal as balancing
 from . import rubric as scoring
-from . import selectors as proposal_selectors
+from . import selectors
 from .models import (
     Assignment,
     ConflictDeclaration,
@@ -672,13 +672,13 @@ def propose_assignments(user, programme=None, today=None):
     if not rules.has_perm("reviews.propose_assignments", user):
         raise PermissionDenied(_("Only the coordination office proposes assignments."))
     today = today or timezone.localdate()
-    applications = proposal_selectors.proposal_openings(programme, roles.organization_ids(user))
-    round_rows = proposal_selectors.proposal_round_assignments(programme)
-    reviewers = proposal_selectors.proposal_reviewers()
-    memberships = proposal_selectors.reviewer_organizations()
-    sector_ids = proposal_selectors.reviewer_sectors()
-    flags = proposal_selectors.conflict_flags({a.organization_id for a in applications})
-    sector_names = {sector.pk: sector for sector in proposal_selectors.sectors()}
+    applications = selectors.proposal_openings(programme, roles.organization_ids(user))
+    round_rows = selectors.proposal_round_assignments(programme)
+    reviewers = selectors.proposal_reviewers()
+    memberships = selectors.reviewer_organizations()
+    sector_ids = selectors.reviewer_sectors()
+    flags = selectors.conflict_flags({a.organization_id for a in applications})
+    sector_names = {sector.pk: sector for sector in selectors.sectors()}
     if programme is not None:
         cap = programme.review_cap
     else:
@@ -798,9 +798,7 @@ def confirm_proposal(user, rows):
                 "reviews.assign", user, app, _("Only the coordination office assigns reviewers.")
             )
         users = get_user_model().objects.in_bulk({reviewer_id for _app, reviewer_id in rows})
-        flags = proposal_selectors.conflict_flags(
-            {a.organization_id for a in applications.values()}
-        )
+        flags = selectors.conflict_flags({a.organization_id for a in applications.values()})
         errors = {}
         for key in sorted(keyed, key=lambda k: keyed[k]):
             application_id, reviewer_id = keyed[key]
