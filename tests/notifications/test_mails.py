@@ -208,3 +208,21 @@ def test_every_app_registers_its_mail_kinds():
 def test_an_unknown_mail_kind_is_refused():
     with pytest.raises(LookupError):
         registry.mail_kind("no_such_kind")
+
+
+def test_text_mails_carry_names_as_typed_not_html_escaped():
+    """Names with &, ' and < reach the text mail as they are (no &amp;, &#x27;, &lt;)."""
+    factories.coordinator()
+    organization = factories.OrganizationFactory(name="Küche & Service <Nord> gGmbH")
+    application = states.submitted(organization=organization, title="'Umbau' & <Werkstatt>")
+    deadline = datetime.date.today() + datetime.timedelta(days=10)
+    services.return_for_revision(factories.coordinator(), application, "A & B <fehlen>.", deadline)
+    rows = list(OutboxMail.objects.order_by("id"))
+    assert [row.kind for row in rows] == ["submitted", "returned"]
+    for row in rows:
+        text = row.subject + row.body
+        for escaped in ("&amp;", "&#x27;", "&lt;", "&gt;", "&quot;"):
+            assert escaped not in text, (row.kind, escaped)
+    assert "Küche & Service <Nord> gGmbH" in rows[0].body
+    assert "'Umbau' & <Werkstatt>" in rows[0].body
+    assert "A & B <fehlen>." in rows[1].body
