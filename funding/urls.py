@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("records/", include("records.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", views.home, name="home"),
     path("programmes/<int:pk>/settings/", views.programme_settings_page, name="programme-settings"),
     path("", include("applications.urls")),
