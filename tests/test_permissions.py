@@ -282,6 +282,8 @@ ROLE_PERMISSIONS = {
         "unassigned_reviewer",
         "board_who_reviewed",
     },
+    # The log of every mail sent (everyone sees their own without a permission).
+    "notifications.read_sent_log": {"coordinator", "coordinator_member_of_applicant"},
     # The office's data-protection pages (without an object: the pages themselves).
     "records.read_access_log": {"coordinator", "coordinator_member_of_applicant"},
     "records.manage_retention": {"coordinator", "coordinator_member_of_applicant"},
