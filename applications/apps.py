@@ -7,7 +7,8 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Applications")
 
     def ready(self):
-        from . import mails, panels
+        from . import mails, panels, reminders
 
         mails.register()
         panels.register()
+        reminders.register()

@@ -7,8 +7,9 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Decisions")
 
     def ready(self):
-        from . import mails, panels, signals
+        from . import mails, panels, reminders, signals
 
         signals.connect()
         mails.register()
         panels.register()
+        reminders.register()
