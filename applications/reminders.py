@@ -14,14 +14,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from funding.models import COORDINATORS, Membership
 from notifications import registry
-from notifications.reminders import Due, Rule
+from notifications.reminders import Due, Rule, plain_mails
 
 from .models import Application, State
 
@@ -104,20 +103,8 @@ class ReturnDue(Rule):
         with translation.override(settings.LANGUAGE_CODE):
             texts = {DUE_SOON: _due_soon_texts(), OVERDUE: _overdue_texts()}
             texts[ESCALATED] = _escalated_texts()
-            greeting = _("Hello %(name)s,")
         site = settings.SITE_URL.rstrip("/")
-        messages = []
-        for item in dues:
-            subject, body = texts[item.kind]
-            values = _values(*item.data, site)
-            messages.append(
-                EmailMessage(
-                    subject % values,
-                    "\n\n".join([greeting % values, body % values]),
-                    to=[item.email],
-                )
-            )
-        return messages
+        return plain_mails(dues, texts, lambda item: _values(*item.data, site))
 
 
 def register():

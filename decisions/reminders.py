@@ -20,7 +20,6 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,7 +28,7 @@ from django.utils.translation import gettext as _
 from applications.models import Application, State
 from funding.models import BOARD, COORDINATORS
 from notifications import registry
-from notifications.reminders import Due, Rule
+from notifications.reminders import Due, Rule, plain_mails
 from reviews.models import Assignment, ConflictDeclaration
 
 from .models import Decision
@@ -92,8 +91,7 @@ class DecisionDue(Rule):
         with translation.override(settings.LANGUAGE_CODE):
             texts = {DECISION_DUE: _decision_due_texts()}
             texts[DECISION_ESCALATED] = _decision_escalated_texts()
-            greeting = _("Hello %(name)s,")
-        return _mails(dues, texts, greeting)
+        return plain_mails(dues, texts, _values)
 
 
 class ProposalUnconfirmed(Rule):
@@ -143,8 +141,7 @@ class ProposalUnconfirmed(Rule):
     def messages(self, dues):
         with translation.override(settings.LANGUAGE_CODE):
             texts = {PROPOSAL_UNCONFIRMED: _proposal_texts()}
-            greeting = _("Hello %(name)s,")
-        return _mails(dues, texts, greeting)
+        return plain_mails(dues, texts, _values)
 
 
 def register():
@@ -206,33 +203,19 @@ def _conflicts(application_ids):
     return set(members.union(reviewers, declared, all=True))
 
 
-def _mails(dues, texts, greeting):
-    site = settings.SITE_URL.rstrip("/")
-    messages = []
-    for item in dues:
-        row, user, days = item.data
-        first_name, last_name, username = user[2:5]
-        if item.kind == DECISION_ESCALATED:
-            url = reverse("application-detail", args=[row[0]])
-        else:
-            url = reverse("board-decide", args=[row[0]])
-        values = {
-            "name": f"{first_name} {last_name}".strip() or username,
-            "reference": row[2] or "",
-            "title": row[3],
-            "since": row[4].strftime("%d.%m.%Y"),
-            "days": days,
-            "url": site + url,
-        }
-        subject, body = texts[item.kind]
-        messages.append(
-            EmailMessage(
-                subject % values,
-                "\n\n".join([greeting % values, body % values]),
-                to=[item.email],
-            )
-        )
-    return messages
+def _values(item):
+    """The placeholders of a board or office reminder (``item.data``: row, user, days)."""
+    row, user, days = item.data
+    first_name, last_name, username = user[2:5]
+    page = "application-detail" if item.kind == DECISION_ESCALATED else "board-decide"
+    return {
+        "name": f"{first_name} {last_name}".strip() or username,
+        "reference": row[2] or "",
+        "title": row[3],
+        "since": row[4].strftime("%d.%m.%Y"),
+        "days": days,
+        "url": settings.SITE_URL.rstrip("/") + reverse(page, args=[row[0]]),
+    }
 
 
 def _decision_due_texts():

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import get_connection
-from django.utils import timezone
+from django.core.mail import EmailMessage, get_connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from . import registry
 from .models import Reminder
@@ -156,3 +157,26 @@ def _messages(keys, due):
         for item, message in zip(dues, rules[name].messages(dues), strict=True):
             built[item.key] = message
     return [built[key] for key in keys]
+
+
+def plain_mails(dues, texts, values_of):
+    """The text mails of ``dues``, in their order, for a rule's ``messages``.
+
+    ``texts`` maps a kind to its (subject, body), translated once per sweep by the caller;
+    ``values_of(item)`` gives the values of their placeholders, ``name`` included (the
+    greeting). Plain strings: no template, so nothing is HTML-escaped.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        greeting = _("Hello %(name)s,")
+    messages = []
+    for item in dues:
+        subject, body = texts[item.kind]
+        values = values_of(item)
+        messages.append(
+            EmailMessage(
+                subject % values,
+                "\n\n".join([greeting % values, body % values]),
+                to=[item.email],
+            )
+        )
+    return messages

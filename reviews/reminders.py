@@ -8,14 +8,13 @@ in ``notifications.reminders`` claims and sends them.
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from applications.models import State
 from notifications import registry
-from notifications.reminders import Due, Rule
+from notifications.reminders import Due, Rule, plain_mails
 
 from .models import Assignment
 
@@ -76,20 +75,8 @@ class ReviewDue(Rule):
         """The mails, in the order of ``dues``; texts are translated once per sweep."""
         with translation.override(settings.LANGUAGE_CODE):
             texts = {DUE_SOON: _due_soon_texts(), OVERDUE: _overdue_texts()}
-            greeting = _("Hello %(name)s,")
         link = settings.SITE_URL.rstrip("/") + "/reviews/"
-        messages = []
-        for item in dues:
-            subject, body = texts[item.kind]
-            values = _values(item.data, link)
-            messages.append(
-                EmailMessage(
-                    subject % values,
-                    "\n\n".join([greeting % values, body % values]),
-                    to=[item.email],
-                )
-            )
-        return messages
+        return plain_mails(dues, texts, lambda item: _values(item.data, link))
 
 
 def register():
