@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funding.models import COORDINATORS, Membership
@@ -100,9 +100,14 @@ class ReturnDue(Rule):
 
     def messages(self, dues):
         """The mails, in the order of ``dues``; texts are translated once per sweep."""
-        with translation.override(settings.LANGUAGE_CODE):
-            texts = {DUE_SOON: _due_soon_texts(), OVERDUE: _overdue_texts()}
-            texts[ESCALATED] = _escalated_texts()
+
+        def texts(language):
+            return {
+                DUE_SOON: _due_soon_texts(),
+                OVERDUE: _overdue_texts(),
+                ESCALATED: _escalated_texts(),
+            }
+
         site = settings.SITE_URL.rstrip("/")
         return plain_mails(dues, texts, lambda item: _values(*item.data, site))
 

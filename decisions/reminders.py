@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application, State
@@ -88,9 +88,12 @@ class DecisionDue(Rule):
         return Due(key, self.name, kind, user[0], user[1], row[2] or "", (row, user, days))
 
     def messages(self, dues):
-        with translation.override(settings.LANGUAGE_CODE):
-            texts = {DECISION_DUE: _decision_due_texts()}
-            texts[DECISION_ESCALATED] = _decision_escalated_texts()
+        def texts(language):
+            return {
+                DECISION_DUE: _decision_due_texts(),
+                DECISION_ESCALATED: _decision_escalated_texts(),
+            }
+
         return plain_mails(dues, texts, _values)
 
 
@@ -139,8 +142,9 @@ class ProposalUnconfirmed(Rule):
         return due
 
     def messages(self, dues):
-        with translation.override(settings.LANGUAGE_CODE):
-            texts = {PROPOSAL_UNCONFIRMED: _proposal_texts()}
+        def texts(language):
+            return {PROPOSAL_UNCONFIRMED: _proposal_texts()}
+
         return plain_mails(dues, texts, _values)
 
 

@@ -105,6 +105,9 @@ class Programme(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("After this many years they are offered for deletion (data protection)."),
     )
+    # The reminder rules' offsets in days, by offset name; a missing name takes the rule's
+    # default (``notifications.offsets``).
+    reminder_days = models.JSONField(_("reminder offsets (days)"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("programme")

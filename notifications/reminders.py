@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape, urlize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from . import registry
@@ -42,6 +45,7 @@ class Due:
     email: str
     reference: str
     data: tuple = ()
+    language: str = ""  # the recipient's (``Profile.language``); empty: the default language
 
 
 class Rule:
@@ -160,23 +164,38 @@ def _messages(keys, due):
 
 
 def plain_mails(dues, texts, values_of):
-    """The text mails of ``dues``, in their order, for a rule's ``messages``.
+    """The mails of ``dues``, in their order, for a rule's ``messages``: text and HTML part.
 
-    ``texts`` maps a kind to its (subject, body), translated once per sweep by the caller;
-    ``values_of(item)`` gives the values of their placeholders, ``name`` included (the
-    greeting). Plain strings: no template, so nothing is HTML-escaped.
+    ``texts(language)`` gives ``{kind: (subject, body)}`` translated in that language (it is
+    called once per language of the sweep); ``values_of(item)`` gives the values of their
+    placeholders, ``name`` included (the greeting). Each mail is in its recipient's
+    language (``Due.language``). The text part is plain strings (nothing is HTML-escaped);
+    the HTML part escapes the values and links the addresses (``mail/reminder.html``).
     """
-    with translation.override(settings.LANGUAGE_CODE):
-        greeting = _("Hello %(name)s,")
+    cache = {}
     messages = []
     for item in dues:
-        subject, body = texts[item.kind]
+        language = item.language or settings.LANGUAGE_CODE
+        if language not in cache:
+            with translation.override(language):
+                cache[language] = (_("Hello %(name)s,"), texts(language))
+        greeting, translated = cache[language]
+        subject, body = translated[item.kind]
         values = values_of(item)
-        messages.append(
-            EmailMessage(
-                subject % values,
-                "\n\n".join([greeting % values, body % values]),
-                to=[item.email],
-            )
-        )
+        text = "\n\n".join([greeting % values, body % values])
+        message = EmailMultiAlternatives(subject % values, text, to=[item.email])
+        message.attach_alternative(html_part(subject % values, text, language), "text/html")
+        messages.append(message)
     return messages
+
+
+def html_part(subject, text, language):
+    """The HTML part of a text mail: paragraphs, escaped, addresses linked."""
+    paragraphs = [
+        mark_safe(urlize(escape(paragraph)).replace("\n", "<br>"))  # nosec B308: escaped first
+        for paragraph in text.split("\n\n")
+    ]
+    return render_to_string(
+        "mail/reminder.html",
+        {"subject": subject, "paragraphs": paragraphs, "language": language},
+    )

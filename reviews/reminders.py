@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import State
@@ -73,8 +73,10 @@ class ReviewDue(Rule):
 
     def messages(self, dues):
         """The mails, in the order of ``dues``; texts are translated once per sweep."""
-        with translation.override(settings.LANGUAGE_CODE):
-            texts = {DUE_SOON: _due_soon_texts(), OVERDUE: _overdue_texts()}
+
+        def texts(language):
+            return {DUE_SOON: _due_soon_texts(), OVERDUE: _overdue_texts()}
+
         link = settings.SITE_URL.rstrip("/") + "/reviews/"
         return plain_mails(dues, texts, lambda item: _values(item.data, link))
 
