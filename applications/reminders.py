@@ -41,7 +41,7 @@ class ReturnDue(Rule):
     # A key is due for at most LATE_DAYS (due soon: DUE_SOON_DAYS + 1) calendar days.
     recent = timedelta(days=LATE_DAYS + 1)
 
-    def due(self, now):
+    def due(self, now, offsets):
         """Every reminder key due today: at most three queries, whatever the number of rows."""
         today = timezone.localdate(now)
         returned = Application.objects.filter(

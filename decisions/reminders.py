@@ -52,7 +52,7 @@ class DecisionDue(Rule):
     # The 21-day key is due until day 35, the others for LATE_DAYS.
     recent = timedelta(days=DECISION_DUE_DAYS[1] - DECISION_DUE_DAYS[0] + 1)
 
-    def due(self, now):
+    def due(self, now, offsets):
         """Every reminder key due today: three queries, whatever the number of rows."""
         today = timezone.localdate(now)
         first, last = DECISION_DUE_DAYS
@@ -102,7 +102,7 @@ class ProposalUnconfirmed(Rule):
     kinds = (PROPOSAL_UNCONFIRMED,)
     recent = timedelta(days=LATE_DAYS + 1)
 
-    def due(self, now):
+    def due(self, now, offsets):
         """Every reminder key due today: three queries, whatever the number of rows."""
         today = timezone.localdate(now)
         proposals = Decision.objects.filter(

@@ -23,7 +23,7 @@ from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from . import registry
+from . import offsets, registry
 from .models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ class Rule:
 
     ``name``    the registry key; ``kinds`` the kinds its keys start with;
     ``recent``  how long before now a key that is due now can have been claimed;
-    ``due(now)`` ``{key: Due}`` of the reminders due at ``now`` (a constant number of queries);
+    ``due(now, offsets)`` ``{key: Due}`` of the reminders due at ``now`` (a constant number of
+    queries); ``offsets`` is the sweep's ``notifications.offsets.Table`` (read once per sweep);
     ``messages(dues)`` the mails for ``dues``, in their order.
     """
 
@@ -61,7 +62,7 @@ class Rule:
     kinds = ()
     recent = timedelta(days=8)
 
-    def due(self, now):
+    def due(self, now, offsets):
         raise NotImplementedError
 
     def messages(self, dues):
@@ -83,9 +84,10 @@ def sweep(now=None, dry_run=False):
     if not within_sending_hours(now):
         return [], {}
     rules = registry.reminder_rules()
+    table = offsets.table()
     due = {}
     for rule in rules:
-        due.update(rule.due(now))
+        due.update(rule.due(now, table))
     if not due:
         return [], {}
     pending = sorted(due.keys() - _recent_keys(now, rules))

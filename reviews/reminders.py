@@ -44,7 +44,7 @@ class ReviewDue(Rule):
     # the week of its occurrence.
     recent = timedelta(days=OVERDUE_EVERY_DAYS + 1)
 
-    def due(self, now):
+    def due(self, now, offsets):
         """Every reminder key due today, in one query."""
         today = timezone.localdate(now)
         rows = (

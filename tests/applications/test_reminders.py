@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from applications import services
 from applications.models import Application
-from notifications import reminders
+from notifications import offsets, reminders
 from notifications.models import Reminder
 from tests import factories, states
 
@@ -211,10 +211,11 @@ def test_constant_number_of_queries(django_assert_num_queries, size):
     rule = next(r for r in rule if r.name == "applications.return_due")
     applications = [returned() for _ in range(size)]
 
+    table = offsets.table()
     with django_assert_num_queries(2):  # applications, members
-        due = rule.due(at(-1))
+        due = rule.due(at(-1), table)
     with django_assert_num_queries(3):  # applications, members, coordinators
-        escalated = rule.due(at(8))
+        escalated = rule.due(at(8), table)
 
     assert len(due) == 2 * size
     assert len(escalated) == len(office()) * size  # the applicants: past their window

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from applications.models import Application
 from decisions import services as decision_services
 from decisions.models import Decision
-from notifications import registry, reminders
+from notifications import offsets, registry, reminders
 from notifications.models import Reminder
 from tests import factories, states
 
@@ -170,8 +170,9 @@ def test_decision_due_runs_three_queries(django_assert_num_queries, size):
     for _ in range(size):
         awaiting()
 
+    table = offsets.table()
     with django_assert_num_queries(3):  # applications, board and office, conflicts
-        due = rule("decisions.decision_due").due(at(35))
+        due = rule("decisions.decision_due").due(at(35), table)
 
     board = [key for key in due if key.startswith("decision_due:")]
     # Six reachable board members per application; four of its own are kept out of each.
@@ -236,8 +237,9 @@ def test_proposal_unconfirmed_runs_three_queries(django_assert_num_queries, size
     for _ in range(size):
         proposed()
 
+    table = offsets.table()
     with django_assert_num_queries(3):  # proposals, board and office, conflicts
-        due = rule("decisions.proposal_unconfirmed").due(at(4))
+        due = rule("decisions.proposal_unconfirmed").due(at(4), table)
 
     # Seven reachable board members per proposal; four kept out of each, and its proposer.
     assert len(due) == size * (7 * size - 5)
