@@ -7,8 +7,10 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Applications")
 
     def ready(self):
-        from . import mails, panels, reminders
+        from . import draft_reminders, mails, panels, reminders, thread
 
         mails.register()
         panels.register()
         reminders.register()
+        draft_reminders.register()
+        thread.register()

@@ -7,9 +7,10 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Decisions")
 
     def ready(self):
-        from . import mails, panels, reminders, signals
+        from . import letter_reminders, mails, panels, reminders, signals
 
         signals.connect()
         mails.register()
         panels.register()
         reminders.register()
+        letter_reminders.register()

@@ -63,3 +63,8 @@ def organization_emails(organization):
     """The organisation's contact address and its active users' addresses."""
     members = organization.members.filter(is_active=True)
     return [organization.contact_email, *members.values_list("email", flat=True)]
+
+
+def absolute(path):
+    """``path`` (from ``reverse()``) as an address on ``SITE_URL``, for mails."""
+    return settings.SITE_URL.rstrip("/") + path
