@@ -7,7 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import panels, sections, signals  # noqa: F401  (signals: receivers)
+        from notifications import registry
+
+        from . import panels, sections, selectors, signals  # noqa: F401  (signals: receivers)
 
         panels.register()
         sections.register()
+        registry.add_language_source(selectors.languages_of)

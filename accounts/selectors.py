@@ -112,3 +112,9 @@ def organizations_with_counts():
 
 def user_with_email(email):
     return get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
+
+
+def languages_of(users):
+    """``{user id: language}`` of the users who have a profile (one query): for mails."""
+    ids = [getattr(user, "pk", user) for user in users]
+    return dict(Profile.objects.filter(user_id__in=ids).values_list("user_id", "language"))

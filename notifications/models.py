@@ -68,6 +68,9 @@ class OutboxMail(models.Model):
     created_at = models.DateTimeField(_("written"), auto_now_add=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    html = models.TextField(_("HTML part"), blank=True)
+    # The Message-ID header, fixed when the row is written: a mail sent again keeps it.
+    message_id = models.CharField(_("message id"), max_length=255, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("mail")
@@ -77,3 +80,67 @@ class OutboxMail(models.Model):
 
     def __str__(self):
         return f"{self.kind} · {self.reference or '-'} · {self.get_status_display()}"
+
+
+class Notification(models.Model):
+    """One entry of a user's in-app inbox: every notification and reminder they receive.
+
+    Written with the mail (in the same transaction for notifications, after sending for
+    reminders), in the user's language. ``digest`` marks an entry that waits for the user's
+    daily digest mail; the digest clears it (``notifications.digest``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("text"))
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    application_id = models.BigIntegerField(null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    digest = models.BooleanField(_("waiting for the daily digest"), default=False)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="inbox_user_created"),
+            models.Index(
+                fields=["user"], name="inbox_user_unread", condition=models.Q(read_at=None)
+            ),
+            models.Index(
+                fields=["user"], name="inbox_user_digest", condition=models.Q(digest=True)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.subject}"
+
+
+class Preference(models.Model):
+    """How a user wants the optional notifications of one kind (the rest always arrive)."""
+
+    class Delivery(models.TextChoices):
+        MAIL = "mail", _("by mail right away")
+        DIGEST = "digest", _("in a daily digest mail")
+        INBOX = "inbox", _("only in the inbox, no mail")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    delivery = models.CharField(
+        _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.MAIL
+    )
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="unique_preference")]
+
+    def __str__(self):
+        return f"{self.user} · {self.kind}: {self.delivery}"

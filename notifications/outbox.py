@@ -9,7 +9,8 @@ Sending claims the row first (conditional UPDATE ``pending → sending``, see ``
 a row queued twice, or swept while its task is queued, is sent once. A transient error (SMTP,
 network) puts the row back to ``pending`` and the task retries with the project's policy (the
 sweep keeps trying after that) until the row is ``GIVE_UP_AFTER`` old; any other error, or a
-transient one after that, makes it ``failed`` with the error recorded.
+transient one after that, makes it ``failed`` with the error recorded. The sweep tries a
+failed row again until it has had ``MAX_ATTEMPTS`` attempts; then it stays ``failed``.
 
 A row still ``sending`` after ``STALE_AFTER`` means a worker died while sending: between the
 SMTP server's acceptance and our commit, or before. We cannot tell which, so the sweep marks
@@ -20,8 +21,11 @@ mail is worse than one to check by hand in the mail server's log).
 import logging
 import smtplib
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from django.core.mail import EmailMessage
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
 from django.db.models import F
 from django.utils import timezone
 
@@ -33,20 +37,26 @@ Status = OutboxMail.Status
 REQUEUE_AFTER = timedelta(minutes=1)  # pending longer: its task was lost (broker down)
 STALE_AFTER = timedelta(minutes=10)  # sending longer: the worker died (SMTP timeout is shorter)
 GIVE_UP_AFTER = timedelta(days=2)  # transient errors are retried this long
+MAX_ATTEMPTS = 5  # a failed row is retried by the sweep until it has been tried this often
 SWEEP_BATCH = 1000  # rows queued per sweep; the next sweep takes the rest
 TRANSIENT = (smtplib.SMTPException, OSError)
 
 
 def record(composed):
-    """Write the composed mail (``mails.Composed``) as a pending row; call it in a transaction."""
+    """Write the composed mail (``mails.Composed``) as a pending row; call it in a transaction.
+
+    Its Message-ID is fixed now: the mail server's log and the reader's copy name the row.
+    """
     return OutboxMail.objects.create(
         kind=composed.kind,
         recipients=composed.recipients,
         language=composed.language,
         subject=composed.subject,
         body=composed.body,
+        html=composed.html,
         reference=composed.reference,
         application_id=composed.application_id,
+        message_id=make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost"),
     )
 
 
@@ -83,7 +93,7 @@ def send(mail_id):
         return False
     mail = OutboxMail.objects.get(pk=mail_id)
     try:
-        EmailMessage(mail.subject, mail.body, to=mail.recipients).send()
+        message(mail).send()
     except Exception as error:
         retry = isinstance(error, TRANSIENT) and mail.created_at > timezone.now() - GIVE_UP_AFTER
         target = Status.PENDING if retry else Status.FAILED
@@ -97,17 +107,27 @@ def send(mail_id):
     return True
 
 
+def message(mail):
+    """The ``EmailMultiAlternatives`` of a row: its text, its HTML part, its Message-ID."""
+    headers = {"Message-ID": mail.message_id} if mail.message_id else {}
+    email = EmailMultiAlternatives(mail.subject, mail.body, to=mail.recipients, headers=headers)
+    if mail.html:
+        email.attach_alternative(mail.html, "text/html")
+    return email
+
+
 def describe(error):
     return f"{type(error).__name__}: {error}"[:2000]
 
 
 def sweep(requeue, now=None):
-    """Flag rows stuck in sending as uncertain; queue pending rows again. Three queries.
+    """Flag rows stuck in sending as uncertain; retry failed rows; queue pending rows again.
 
     ``requeue(mail_id)`` queues one row (``tasks.send_outbox_mail.delay``). Returns the ids.
     """
     now = now or timezone.now()
     mark_uncertain(now - STALE_AFTER)
+    retry_failed()
     ids = list(
         OutboxMail.objects.filter(status=Status.PENDING, created_at__lt=now - REQUEUE_AFTER)
         .order_by("pk")
@@ -116,6 +136,16 @@ def sweep(requeue, now=None):
     for mail_id in ids:
         requeue(mail_id)
     return ids
+
+
+def retry_failed():
+    """Failed rows with attempts left go back to pending: the sweep sends them again.
+
+    After ``MAX_ATTEMPTS`` a row stays failed and visible on the sent mails page.
+    """
+    return OutboxMail.objects.filter(status=Status.FAILED, attempts__lt=MAX_ATTEMPTS).update(
+        status=Status.PENDING
+    )
 
 
 def mark_uncertain(stale):

@@ -4,7 +4,8 @@ A rule (registered by its app with ``registry.add_reminder_rule``) answers which
 due at a moment, each under a unique key ``kind:object:recipient:occurrence``, and writes their
 mails. The sweep claims the keys it means to send by inserting ``Reminder`` rows that carry its
 own claim id (conflicts are ignored), reads back which rows are really its own and sends only
-those, so two sweeps at once never send one reminder twice. Calendar days are counted in
+those, so two sweeps at once never send one reminder twice. Each sent reminder also enters its
+recipient's inbox. Calendar days are counted in
 Europe/Berlin, and mails go out only between ``settings.REMINDER_HOURS``; after downtime a
 rule keys only the latest due occurrence, so no backlog is sent.
 """
@@ -23,8 +24,8 @@ from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from . import offsets, registry
-from .models import Reminder
+from . import inbox, offsets, registry
+from .models import Notification, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Due:
     reference: str
     data: tuple = ()
     language: str = ""  # the recipient's (``Profile.language``); empty: the default language
+    url: str = ""  # the page the reminder is about (kept with its inbox entry)
 
 
 class Rule:
@@ -131,17 +133,32 @@ def _claim(keys, due, claim):
 
 def _send(keys, due, claim, now):
     """Send over one connection, then mark the rows sent; on failure release the unsent."""
-    sent = 0
+    entries = []
     try:
         with get_connection() as connection:
-            for message in _messages(keys, due):
+            for key, message in zip(keys, _messages(keys, due), strict=True):
                 connection.send_messages([message])
-                sent += 1
+                entries.append(_entry(due[key], message))
     except Exception:
+        sent = len(entries)
         logger.exception("Reminders: sending failed after %d of %d.", sent, len(keys))
         _settle(claim, sent=keys[:sent], unsent=keys[sent:], now=now)
+        inbox.deliver(entries)
         raise
     Reminder.objects.filter(claim=claim).update(sent_at=now)
+    inbox.deliver(entries)
+
+
+def _entry(item, message):
+    """The inbox entry of a sent reminder: what the mail said."""
+    return Notification(
+        user_id=item.recipient_id,
+        kind=item.kind,
+        subject=message.subject,
+        body=message.body,
+        url=item.url,
+        reference=item.reference,
+    )
 
 
 def _settle(claim, sent, unsent, now):

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from funding.celery import TASK_RETRY
 
-from . import mails, outbox, reminders
+from . import outbox, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -38,18 +38,15 @@ def send_notification(kind, model, pk):
     """Deprecated: a task queued before the outbox existed (remove one release later).
 
     Writes the mail to the outbox as of now and queues it; an object deleted meanwhile mails
-    nobody. Returns the number of outbox rows written (0 or 1).
+    nobody. Returns the number of outbox rows written (one per language).
     """
     obj = apps.get_model(model).objects.filter(pk=pk).first()
     if obj is None:
         return 0
+    from .services import notify
+
     with transaction.atomic():
-        composed = mails.compose(kind, obj)
-        if composed is None:
-            return 0
-        mail = outbox.record(composed)
-        transaction.on_commit(lambda: send_outbox_mail.delay(mail.pk), robust=True)
-    return 1
+        return len(notify(kind, obj))
 
 
 @shared_task(acks_late=True)

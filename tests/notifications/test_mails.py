@@ -184,7 +184,7 @@ def test_a_kind_without_recipients_writes_no_row():
 def test_compose_uses_the_readers_language_and_the_snapshot():
     application = states.returned()
     application.organization.language = "en"
-    composed = compose("returned", application)
+    [composed] = compose("returned", application)
     assert composed.language == "en"
     assert composed.subject == f"Application {application.reference}: please revise"
     assert "Bitte ergänzen." in composed.body
