@@ -1,6 +1,7 @@
-"""Readable names of the mail kinds (the kinds the apps register in ``registry``).
+"""Readable names of the mail kinds: the label a kind was registered with (``registry``).
 
-A kind without a name here is shown as its key.
+Kinds without one (mandatory kinds, the digest, kinds of older rows) are named here, or
+shown as their key.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -16,13 +17,18 @@ LABELS = {
     "declined": _("Review declined"),
     "decision_proposed": _("Decision proposed"),
     "board_recused": _("Board member recused"),
+    "digest": _("Daily summary"),
 }
 
 
 def label(kind):
-    return LABELS.get(kind, kind)
+    try:
+        registered = registry.kind_of(kind).label
+    except LookupError:
+        registered = ""
+    return registered or LABELS.get(kind, kind)
 
 
 def choices():
-    """(kind, label) of every registered kind, for the filter."""
-    return [(kind, label(kind)) for kind in registry.mail_kinds()]
+    """(kind, label) of every registered kind and the digest, for the filter."""
+    return [(kind, label(kind)) for kind in [*registry.mail_kinds(), "digest"]]

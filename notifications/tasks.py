@@ -13,7 +13,7 @@ from django.db import transaction
 
 from funding.celery import TASK_RETRY
 
-from . import outbox, reminders
+from . import digest, outbox, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -53,3 +53,9 @@ def send_notification(kind, model, pk):
 def send_reminders():
     """The hourly reminder sweep over every registered rule (Celery beat); returns the keys."""
     return reminders.send_reminders()
+
+
+@shared_task(acks_late=True)
+def send_digests():
+    """The daily digest mails (Celery beat, 07:00 Europe/Berlin); returns how many."""
+    return len(digest.send())
