@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_outbox",
         "schedule": timedelta(minutes=5),
     },
+    # Optional notifications that users take as a daily summary.
+    "send-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "find-expired-records": {
         "task": "records.tasks.find_expired_records",
         "schedule": crontab(hour=3, minute=15),
