@@ -70,7 +70,7 @@ def application_new(request):
     return render(request, "applications/new.html", {"form": form}, status=status)
 
 
-def _detail_context(user, application):
+def _detail_context(user, application, request=None):
     """What the page shows; what the user may do is asked in the template (``has_perm``)."""
     full = rules.has_perm("applications.read", user, application)
     actions, parts = extensions.detail_contributions(user, application)
@@ -85,7 +85,8 @@ def _detail_context(user, application):
         if rules.has_perm("applications.read_flags", user, application)
         else [],
         "extra_actions": actions,
-        "parts": [render_to_string(part.template, part.context) for part in parts],
+        # with the request: a part's form carries its CSRF token
+        "parts": [render_to_string(part.template, part.context, request=request) for part in parts],
     }
 
 
@@ -93,7 +94,7 @@ def _detail_context(user, application):
 def application_detail(request, pk):
     application = selectors.get_visible_application(request.user, pk)
     log_access(request.user, Action.VIEW, application=application)
-    context = _detail_context(request.user, application)
+    context = _detail_context(request.user, application, request)
     return render(request, "applications/detail.html", context)
 
 

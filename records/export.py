@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm_log.models import StateLog
 
-from applications.models import Application
+from applications.models import Application, Message
 from decisions.models import Decision
 from funding.models import BOARD, COORDINATORS, REVIEWERS
 
@@ -77,6 +77,7 @@ def collect(organization):
         .prefetch_related(
             "versions",
             "documents",
+            Prefetch("messages", queryset=Message.objects.order_by("created_at", "id")),
             "letters",
             Prefetch(
                 "decisions",
@@ -180,6 +181,15 @@ def _application(application, history, names, files):
                 "file": path,
             }
         )
+    # the thread with the office: the office speaks as the office, never by name
+    item["messages"] = [
+        {
+            "at": m.created_at,
+            "from": "coordination_office" if m.from_office else names.label(m.author_id),
+            "text": m.body,
+        }
+        for m in application.messages.all()
+    ]
     item["history"] = [
         {
             "at": entry.timestamp,

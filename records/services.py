@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
-from applications.models import Application, ApplicationVersion, Document
+from applications.models import Application, ApplicationVersion, Document, Message
 from decisions.models import Decision, DecisionLetter
 from funding import roles
 from funding.audit import Action, log_access
-from notifications.models import OutboxMail
-from reviews.models import ConflictDeclaration, Review
+from notifications.models import Notification, OutboxMail
+from reviews.models import ConflictDeclaration, Post, PostRevision, Review
 
 from . import export, retention
 from .models import RetentionCandidate
@@ -162,7 +162,9 @@ def erase_application(app, now):
     application (``APPLICATION_FREE_TEXT``), the snapshots of its submitted versions (the rows
     stay: decisions point to them), the reviews' comments, the conflict declarations' notes,
     the decisions' conditions, reasons and notes, the descriptions in the transition log, and
-    the subject and text of the mails about it (the outbox keeps kind, recipients and times).
+    the subject and text of the mails and inbox entries about it (the outbox keeps kind,
+    recipients and times), the reviewers' discussion posts (their earlier versions deleted).
+    Deleted too: the message thread between the office and the company.
     Kept: everything else, ``erased_at`` set to ``now``.
     """
     Document.objects.filter(application=app).delete()
@@ -171,7 +173,11 @@ def erase_application(app, now):
     ConflictDeclaration.objects.filter(application=app).update(note="")
     Decision.objects.filter(application=app).update(conditions="", reasons="", closing_note="")
     StateLog.objects.for_(app).update(description="")
-    OutboxMail.objects.filter(application_id=app.pk).update(subject="", body="")
+    OutboxMail.objects.filter(application_id=app.pk).update(subject="", body="", html="")
+    Notification.objects.filter(application_id=app.pk).update(subject="", body="")
+    Message.objects.filter(application=app).delete()
+    PostRevision.objects.filter(post__application=app).delete()
+    Post.objects.filter(application=app).update(body="")
     Application.objects.filter(pk=app.pk).update(
         erased_at=now, **dict.fromkeys(APPLICATION_FREE_TEXT, "")
     )

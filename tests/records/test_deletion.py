@@ -8,12 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django_fsm_log.models import StateLog
 
-from applications.models import Application, ApplicationVersion, Document
+from applications import thread
+from applications.models import Application, ApplicationVersion, Document, Message
 from decisions.models import Decision, DecisionLetter
-from notifications.models import OutboxMail
+from notifications.models import Notification, OutboxMail
 from records import services
 from records.models import RetentionCandidate
-from reviews.models import ConflictDeclaration, Review, Score
+from reviews.models import ConflictDeclaration, Post, Review, Score
 from tests import factories
 
 from . import worlds
@@ -195,3 +196,24 @@ def test_a_coordinator_never_deletes_their_own_organisations_records(
     }
     approved.refresh_from_db()
     assert approved.erased_at is None
+
+
+def test_erasing_deletes_the_thread_and_empties_discussion_and_inbox(
+    approved, django_capture_on_commit_callbacks
+):
+    coordinator = factories.coordinator()
+    thread.post_message(coordinator, approved, "Bitte senden Sie uns die Bilanz.")
+    Post.objects.create(application=approved, author=factories.reviewer(), round=1, body="Gut.")
+    Notification.objects.create(
+        user=coordinator, kind="submitted", subject="Betreff", body="Text",
+        application_id=approved.pk,
+    )  # fmt: skip
+    assert Message.objects.filter(application=approved).count() == 1
+    services.mark_candidates(TODAY)
+
+    confirm(django_capture_on_commit_callbacks, factories.coordinator())
+
+    assert Message.objects.filter(application=approved).count() == 0
+    assert list(Post.objects.filter(application=approved).values_list("body", flat=True)) == [""]
+    entries = Notification.objects.filter(application_id=approved.pk)
+    assert set(entries.values_list("subject", "body")) == {("", "")}

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from applications import services as application_services
+from applications import thread
 from applications.models import Application
 from decisions import services as decision_services
 from funding.models import AccessLog
@@ -33,6 +34,7 @@ APPLICATION_KEYS = {field.name for field in Application._meta.concrete_fields} |
     "documents",
     "decisions",
     "letters",
+    "messages",
     "history",
 }
 
@@ -295,3 +297,17 @@ def test_the_command_refuses_an_unknown_organisation_or_a_user_without_the_right
             "--by", world.reviewers[0].username,
         )  # fmt: skip
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_the_thread_is_exported_and_the_office_speaks_as_the_office(world):
+    thread.post_message(world.member, world.approved, "Wann kommt der Bescheid?")
+    thread.post_message(world.coordinator, world.approved, "Diese Woche.")
+    data = json.loads(exported(world.organization)[1]["organization.json"])
+    [approved] = [a for a in data["applications"] if a["reference"] == world.approved.reference]
+    assert [(m["from"], m["text"]) for m in approved["messages"]] == [
+        ("Mia Mitglied", "Wann kommt der Bescheid?"),
+        ("coordination_office", "Diese Woche."),
+    ]
+    text = json.dumps(data)
+    for forbidden in world.forbidden():
+        assert forbidden not in text, forbidden
