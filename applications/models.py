@@ -349,3 +349,33 @@ class ApplicationVersion(models.Model):
 
     def __str__(self):
         return f"{self.application.reference} v{self.number}"
+
+
+MESSAGE_MAX_LENGTH = 5000
+
+
+class Message(models.Model):
+    """One message of the thread between the coordination office and the company.
+
+    ``from_office`` says who spoke, fixed when the message is posted (a coordinator who acts
+    for the applicant organisation speaks for the company): the thread shows "Coordination
+    office" or the company's name, never a role that may change later. The author is kept
+    (``PROTECT``: a removed user is deactivated, never deleted).
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_office = models.BooleanField(_("from the coordination office"))
+    body = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["application", "created_at"], name="message_thread_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -72,3 +72,23 @@ rules.add_perm(
     (is_coordinator & ~is_member & in_state(State.SUBMITTED))
     | (in_state(State.AWAITING_DECISION) & permission("decisions.decide")),
 )
+
+
+@rules.predicate
+def reached_office(user, application):
+    """It was handed in at least once: a draft (or one withdrawn as a draft) has not."""
+    return application is not None and application.submission_count > 0
+
+
+@rules.predicate
+def is_erased(user, application):
+    """The retention rules erased its free text (only the tombstone is left)."""
+    return application is not None and application.erased_at is not None
+
+
+# The message thread between the office and the company: from the first submission until the
+# application is erased; never reviewers or the board. A coordinator who acts for the
+# organisation takes part as the company (``applications.thread``).
+thread_party = (is_coordinator | is_member) & reached_office & ~is_erased
+rules.add_perm("applications.read_thread", thread_party)
+rules.add_perm("applications.post_message", thread_party)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import thread_views, views
 
 urlpatterns = [
     path("applications/", views.application_list, name="application-list"),
@@ -26,6 +26,11 @@ urlpatterns = [
     path("applications/<int:pk>/submit/", views.submit, name="application-submit"),
     path("applications/<int:pk>/withdraw/", views.withdraw, name="application-withdraw"),
     path("applications/<int:pk>/return/", views.return_for_revision, name="application-return"),
+    path(
+        "applications/<int:pk>/messages/",
+        thread_views.messages_page,
+        name="application-messages",
+    ),
     path(
         "applications/<int:pk>/versions/<int:number>/",
         views.version_detail,
