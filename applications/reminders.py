@@ -1,13 +1,20 @@
 """The applications' reminder rule: a returned application not resubmitted (``notifications``).
 
-Keys read ``return_due_soon:<application>:<user>:<round>`` (the applicant, from 3 days before
-the return deadline up to it; once), ``return_overdue:<application>:<user>:<round>`` (the
-applicant, from the day after the deadline; once) and
-``return_escalated:<application>:<coordinator>:<round>`` (the coordination office, from 7 days
-past the deadline; once). ``<round>`` is the application's ``submission_count``: one return per
-submission. "The applicant" is the application's creator and every member of its organisation
-with an email, one reminder each. A reminder missed by more than ``LATE_DAYS`` of downtime is
-not sent any more. The offsets are module constants until the programme settings carry them.
+Keys read ``return_due_soon:<application>:<user>:<round>`` (the applicant, from the
+programme's ``return_due_soon`` days (default 3) before the return deadline up to it; once),
+``return_overdue:<application>:<user>:<round>`` (the applicant, from ``return_overdue`` days
+(default 1) after the deadline; once) and ``return_escalated:<application>:<coordinator>:<round>``
+(the coordination office, from ``return_escalate`` days (default 7) after the deadline; once).
+``<round>`` is the application's ``submission_count``: one return per submission. "The
+applicant" is the application's creator and every member of its organisation with an email, one
+reminder each. Every reminder is in its recipient's language (``Profile.language``; dates too).
+
+The offsets are the programme's (``Programme.reminder_days``, ``notifications.offsets``). A
+reminder missed by more than ``LATE_DAYS`` of downtime is not sent any more; the applicant's
+overdue reminder also stops when the office's is due (after downtime only the latest one). The
+keys do not carry the offsets: a changed offset never sends a reminder of the same round again.
+
+``coordinators()`` and ``mail_date()`` are shared with the other apps' rules.
 """
 
 from datetime import timedelta
@@ -15,11 +22,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from funding.models import COORDINATORS, Membership
-from notifications import registry
+from notifications import offsets, registry
 from notifications.reminders import Due, Rule, plain_mails
 
 from .models import Application, State
@@ -27,79 +35,86 @@ from .models import Application, State
 DUE_SOON = "return_due_soon"
 OVERDUE = "return_overdue"
 ESCALATED = "return_escalated"
-DUE_SOON_DAYS = 3  # before the deadline: the applicant
-OVERDUE_DAYS = 1  # after the deadline: the applicant
-ESCALATE_DAYS = 7  # after the deadline: the coordination office
+# The offsets' names (``Programme.reminder_days``) and defaults.
+DUE_SOON_DAYS = "return_due_soon"  # before the deadline: the applicant (default 3)
+OVERDUE_DAYS = "return_overdue"  # after the deadline: the applicant (default 1)
+ESCALATE_DAYS = "return_escalate"  # after the deadline: the coordination office (default 7)
 LATE_DAYS = 7  # how long after its first day a reminder is still sent (downtime)
 
-USER_FIELDS = ("id", "email", "first_name", "last_name", "username")
+# A user: (id, email, first name, last name, username, language or "")
+USER_FIELDS = ("id", "email", "first_name", "last_name", "username", "profile__language")
+APPLICATION_FIELDS = ("id", "submission_count", "return_deadline", "reference", "title")
+ID, ROUND, DEADLINE, REFERENCE, TITLE = range(len(APPLICATION_FIELDS))
+PROGRAMME = len(APPLICATION_FIELDS)  # the row's programme id, after the application's fields
 
 
 class ReturnDue(Rule):
     name = "applications.return_due"
     kinds = (DUE_SOON, OVERDUE, ESCALATED)
-    # A key is due for at most LATE_DAYS (due soon: DUE_SOON_DAYS + 1) calendar days.
-    recent = timedelta(days=LATE_DAYS + 1)
+    def recent_for(self, offsets):
+        """A due-soon key is due for up to its offset + 1 days, the others for LATE_DAYS."""
+        return timedelta(days=max(offsets.widest(DUE_SOON_DAYS), LATE_DAYS) + 1)
 
     def due(self, now, offsets):
-        """Every reminder key due today: at most three queries, whatever the number of rows."""
+        """Every reminder key due today: two queries, three when the office is due, whatever
+        the number of applications and programmes."""
         today = timezone.localdate(now)
+        latest = max(offsets.widest(OVERDUE_DAYS), offsets.widest(ESCALATE_DAYS)) + LATE_DAYS
         returned = Application.objects.filter(
             state=State.RETURNED,
-            return_deadline__lte=today + timedelta(days=DUE_SOON_DAYS),
-            return_deadline__gt=today - timedelta(days=ESCALATE_DAYS + LATE_DAYS),
+            return_deadline__lte=today + timedelta(days=offsets.widest(DUE_SOON_DAYS)),
+            return_deadline__gt=today - timedelta(days=latest),
         ).order_by()
-        applications = {
-            row[0]: row
-            for row in returned.values_list(
-                "id",
-                "submission_count",
-                "return_deadline",
-                "reference",
-                "title",
-                *(f"created_by__{field}" for field in USER_FIELDS),
-                "created_by__is_active",
-            )
-        }
-        if not applications:
+        stages = {}  # application id: (row, applicant's kind or None, office too)
+        creators = {}
+        for row in returned.values_list(
+            *APPLICATION_FIELDS,
+            "programme_id",
+            *(f"created_by__{field}" for field in USER_FIELDS),
+            "created_by__is_active",
+        ):
+            application = row[:PROGRAMME]
+            kind, office_too = _stages(application, row[PROGRAMME], today, offsets)
+            if kind is None and not office_too:
+                continue
+            stages[row[ID]] = (application, kind, office_too)
+            *creator, active = row[PROGRAMME + 1 :]
+            creators[row[ID]] = _user(creator) if active and creator[1] else None
+        if not stages:
             return {}
-        recipients = {
-            application_id: {row[5]: row[5:10]} if row[10] and row[6] else {}
-            for application_id, row in applications.items()
-        }
-        members = (
-            Membership.objects.filter(
-                organization__applications__in=returned,
-                user__is_active=True,
-            )
-            .exclude(user__email="")
-            .order_by()
-            .values_list("organization__applications__id", *(f"user__{f}" for f in USER_FIELDS))
-        )
-        for application_id, *user in members:
-            recipients[application_id].setdefault(user[0], tuple(user))
+        applicants_due = any(kind for _row, kind, _office in stages.values())
+        recipients = _applicants(returned if applicants_due else None, creators)
         due = {}
         office = None
-        for application_id, row in applications.items():
-            days = (today - row[2]).days  # past the deadline (negative: before it)
-            stage = _applicant_stage(days)
-            if stage is not None:
+        for application_id, (row, kind, office_too) in stages.items():
+            if kind is not None:
                 for user in recipients[application_id].values():
-                    due.update([self._keyed(stage, row, user)])
-            if ESCALATE_DAYS <= days < ESCALATE_DAYS + LATE_DAYS:
+                    due.update([self._keyed(kind, row, user)])
+            if office_too:
                 if office is None:
-                    office = _coordinators()
+                    office = coordinators()
                 for user in office:
                     due.update([self._keyed(ESCALATED, row, user)])
         return due
 
     def _keyed(self, kind, row, user):
-        application_id, round_ = row[:2]
-        key = f"{kind}:{application_id}:{user[0]}:{round_}"
-        return key, Due(key, self.name, kind, user[0], user[1], row[3] or "", (row, user))
+        key = f"{kind}:{row[ID]}:{user[0]}:{row[ROUND]}"
+        url = _site() + reverse("application-detail", args=[row[ID]])
+        item = Due(
+            key,
+            self.name,
+            kind,
+            user[0],
+            user[1],
+            row[REFERENCE] or "",
+            (row, user, url),
+            language=user[5],
+            url=url,
+        )
+        return key, item
 
     def messages(self, dues):
-        """The mails, in the order of ``dues``; texts are translated once per sweep."""
+        """The mails, in the order of ``dues``; texts are translated once per language."""
 
         def texts(language):
             return {
@@ -108,24 +123,86 @@ class ReturnDue(Rule):
                 ESCALATED: _escalated_texts(),
             }
 
-        site = settings.SITE_URL.rstrip("/")
-        return plain_mails(dues, texts, lambda item: _values(*item.data, site))
+        return plain_mails(dues, texts, _values)
 
 
 def register():
+    registry.add_reminder_offset(
+        offsets.Offset(
+            DUE_SOON_DAYS,
+            gettext_lazy("Returned application: remind the applicant before the deadline (days)"),
+            3,
+            order=20,
+        )
+    )
+    registry.add_reminder_offset(
+        offsets.Offset(
+            OVERDUE_DAYS,
+            gettext_lazy("Returned application: remind the applicant after the deadline (days)"),
+            1,
+            order=21,
+        )
+    )
+    registry.add_reminder_offset(
+        offsets.Offset(
+            ESCALATE_DAYS,
+            gettext_lazy(
+                "Returned application: tell the coordination office after the deadline (days)"
+            ),
+            7,
+            order=22,
+        )
+    )
     registry.add_reminder_rule(ReturnDue())
 
 
-def _applicant_stage(days):
-    if -DUE_SOON_DAYS <= days <= 0:
-        return DUE_SOON
-    if OVERDUE_DAYS <= days < ESCALATE_DAYS:
-        return OVERDUE
-    return None
+def _stages(row, programme_id, today, offsets):
+    """``(the applicant's kind or None, whether the office is due)`` for one application."""
+    days = (today - row[DEADLINE]).days  # past the deadline (negative: before it)
+    overdue = offsets.days(programme_id, OVERDUE_DAYS)
+    escalate = offsets.days(programme_id, ESCALATE_DAYS)
+    office_too = escalate <= days < escalate + LATE_DAYS
+    overdue_until = overdue + LATE_DAYS
+    if overdue < escalate:
+        overdue_until = min(overdue_until, escalate)
+    if -offsets.days(programme_id, DUE_SOON_DAYS) <= days <= 0:
+        return DUE_SOON, office_too
+    if overdue <= days < overdue_until:
+        return OVERDUE, office_too
+    return None, office_too
 
 
-def _coordinators():
-    """The coordination office: active coordinators with an email (one query)."""
+def _applicants(candidates, creators):
+    """``{application id: {user id: user}}`` of the applications in ``creators``: the creator
+    (active, with an email) and the active members with an email of their organisations. One
+    query over the ``candidates`` (a queryset, the coarse filter's), none when it is None."""
+    recipients = {pk: {creators[pk][0]: creators[pk]} if creators[pk] else {} for pk in creators}
+    if candidates is None:
+        return recipients
+    members = (
+        Membership.objects.filter(
+            organization__applications__in=candidates,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .order_by()
+        .values_list("organization__applications__id", *(f"user__{f}" for f in USER_FIELDS))
+    )
+    for application_id, *user in members:
+        if application_id in recipients:
+            recipients[application_id].setdefault(user[0], _user(user))
+    return recipients
+
+
+def _user(fields):
+    """A user's tuple as read (``USER_FIELDS``), the language "" when they have no profile."""
+    *user, language = fields
+    return (*user, language or "")
+
+
+def coordinators():
+    """The coordination office: active coordinators with an email (one query), as
+    ``(id, email, first name, last name, username, language or "")``."""
     users = (
         get_user_model()
         .objects.filter(groups__name=COORDINATORS, is_active=True)
@@ -133,17 +210,29 @@ def _coordinators():
         .order_by("id")
         .distinct()
     )
-    return list(users.values_list(*USER_FIELDS))
+    return [_user(user) for user in users.values_list(*USER_FIELDS)]
 
 
-def _values(row, user, site):
+def mail_date(value, language):
+    """``value`` (a date) as written in ``language`` (the short date format; German
+    dd.mm.yyyy), for a reminder's placeholders (``values_of`` runs outside the language)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+def _site():
+    return settings.SITE_URL.rstrip("/")
+
+
+def _values(item):
+    row, user, url = item.data
     first_name, last_name, username = user[2:5]
     return {
         "name": f"{first_name} {last_name}".strip() or username,
-        "reference": row[3] or "",
-        "title": row[4],
-        "deadline": row[2].strftime("%d.%m.%Y"),
-        "url": site + reverse("application-detail", args=[row[0]]),
+        "reference": row[REFERENCE] or "",
+        "title": row[TITLE],
+        "deadline": mail_date(row[DEADLINE], item.language),
+        "url": url,
     }
 
 

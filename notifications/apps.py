@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import panels
+        from . import panels, programme_settings
 
         panels.register()
+        programme_settings.register()

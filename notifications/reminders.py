@@ -54,7 +54,9 @@ class Rule:
     """What a reminder rule provides (subclass it and register an instance).
 
     ``name``    the registry key; ``kinds`` the kinds its keys start with;
-    ``recent``  how long before now a key that is due now can have been claimed;
+    ``recent_for(offsets)`` how long before now a key that is due now can have been claimed
+                (default ``recent``; a rule whose keys stay due as long as an offset bounds it
+                by the offsets in use, so the sweep never reads a year of keys);
     ``due(now, offsets)`` ``{key: Due}`` of the reminders due at ``now`` (a constant number of
     queries); ``offsets`` is the sweep's ``notifications.offsets.Table`` (read once per sweep);
     ``messages(dues)`` the mails for ``dues``, in their order.
@@ -63,6 +65,9 @@ class Rule:
     name = ""
     kinds = ()
     recent = timedelta(days=8)
+
+    def recent_for(self, offsets):
+        return self.recent
 
     def due(self, now, offsets):
         raise NotImplementedError
@@ -92,7 +97,7 @@ def sweep(now=None, dry_run=False):
         due.update(rule.due(now, table))
     if not due:
         return [], {}
-    pending = sorted(due.keys() - _recent_keys(now, rules))
+    pending = sorted(due.keys() - _recent_keys(now, rules, table))
     if dry_run or not pending:
         return pending, due
     claim = str(uuid.uuid4())
@@ -107,13 +112,13 @@ def within_sending_hours(now):
     return start <= timezone.localtime(now).hour < end
 
 
-def _recent_keys(now, rules):
+def _recent_keys(now, rules, table):
     """Keys claimed lately: the only ones that can clash with the keys due now.
 
     ``created_at`` is the real clock, hence the earlier of the two. This only spares inserting
     known keys; the unique key still decides every race.
     """
-    since = min(now, timezone.now()) - max(rule.recent for rule in rules)
+    since = min(now, timezone.now()) - max(rule.recent_for(table) for rule in rules)
     kinds = [kind for rule in rules for kind in rule.kinds]
     recent = Reminder.objects.filter(rule__in=kinds, created_at__gte=since)
     return set(recent.values_list("key", flat=True))

@@ -16,6 +16,7 @@ from applications.models import Application
 from notifications import offsets, reminders
 from notifications.models import Reminder
 from tests import factories, states
+from tests.notifications.reminder_factories import set_offsets, speaks
 
 pytestmark = pytest.mark.django_db
 
@@ -214,9 +215,74 @@ def test_constant_number_of_queries(django_assert_num_queries, size):
     table = offsets.table()
     with django_assert_num_queries(2):  # applications, members
         due = rule.due(at(-1), table)
-    with django_assert_num_queries(3):  # applications, members, coordinators
+    with django_assert_num_queries(2):  # applications, coordinators (no applicant is due)
         escalated = rule.due(at(8), table)
+    with django_assert_num_queries(1):  # applications: none is due
+        assert rule.due(at(20), table) == {}
 
     assert len(due) == 2 * size
     assert len(escalated) == len(office()) * size  # the applicants: past their window
     assert {item.reference for item in due.values()} == {a.reference for a in applications}
+
+
+# ----- the programme's offsets and the recipient's language ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "sent"), [(7, False), (9, False), (10, True), (16, True), (17, False)]
+)
+def test_a_programme_telling_the_office_after_ten_days(day, sent):
+    application = returned()
+    set_offsets(application.programme, return_escalate=10)
+
+    due = {key for key in due_at(day) if key.startswith("return_escalated")}
+
+    assert due == (keys("return_escalated", application, office()) if sent else set())
+
+
+def test_with_the_office_later_the_overdue_reminder_is_due_for_late_days():
+    application = returned()
+    set_offsets(application.programme, return_escalate=10)
+    people = applicants(application)
+
+    assert due_at(7) == keys("return_overdue", application, people)
+    assert due_at(8) == set()
+    assert due_at(10) == keys("return_escalated", application, office())
+
+
+def test_a_programme_reminding_five_days_before_the_deadline():
+    application = returned()
+    set_offsets(application.programme, return_due_soon=5)
+    other = returned()  # the default: three days
+
+    assert due_at(-6) == set()
+    assert due_at(-5) == keys("return_due_soon", application, applicants(application))
+    assert due_at(-3) == keys("return_due_soon", application, applicants(application)) | keys(
+        "return_due_soon", other, applicants(other)
+    )
+
+
+def test_an_overdue_reminder_after_the_office_keeps_its_own_days():
+    application = returned()
+    set_offsets(application.programme, return_overdue=10, return_escalate=7)
+    people = applicants(application)
+
+    office_keys = keys("return_escalated", application, office())
+    assert due_at(9) == office_keys
+    assert due_at(10) == keys("return_overdue", application, people) | office_keys
+    assert due_at(14) == keys("return_overdue", application, people)
+    assert due_at(16) == keys("return_overdue", application, people)
+    assert due_at(17) == set()
+
+
+def test_each_applicant_reads_the_reminder_in_their_language(mailoutbox):
+    application = returned()
+    creator = speaks(application.created_by, "en")
+
+    reminders.send_reminders(now=at(-2))
+
+    by_user = {mail.to[0]: mail for mail in mailoutbox}
+    english = by_user.pop(creator.email)
+    assert english.subject == f"Revision due on 05/14/2026: application {application.reference}"
+    (other,) = by_user.values()
+    assert other.subject == (f"Überarbeitung fällig am 14.05.2026: Antrag {application.reference}")

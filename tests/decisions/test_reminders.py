@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
@@ -15,6 +16,7 @@ from decisions.models import Decision
 from notifications import offsets, registry, reminders
 from notifications.models import Reminder
 from tests import factories, states
+from tests.notifications.reminder_factories import set_offsets, speaks
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +260,69 @@ def test_command_dry_run_lists_the_board_reminders():
     )
     assert {line.split("\t")[0] for line in lines[:-1]} == {"decision_due"}
     assert Reminder.objects.count() == 0
+
+
+# ----- the programme's offsets and the recipient's language ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "stage", "office_too"),
+    [(13, None, False), (14, 14, False), (34, 14, False), (35, 35, True), (42, None, False)],
+)
+def test_a_programme_reminding_the_board_after_fourteen_days(day, stage, office_too):
+    application, free, _kept_out = awaiting()
+    set_offsets(application.programme, decision_due=14)
+
+    expected = decision_keys(application, free, stage) if stage else set()
+    if office_too:
+        expected |= escalated_keys(application)
+    assert due_at(day) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "stage", "office_too"),
+    [(20, None, False), (21, 21, False), (27, 21, False), (28, 28, True), (35, None, False)],
+)
+def test_a_programme_telling_the_office_after_four_weeks(day, stage, office_too):
+    application, free, _kept_out = awaiting()
+    set_offsets(application.programme, decision_escalate=28)
+
+    expected = decision_keys(application, free, stage) if stage else set()
+    if office_too:
+        expected |= escalated_keys(application)
+    assert due_at(day) == expected
+
+
+def test_a_first_stage_not_before_the_second_leaves_the_second_only():
+    application, free, _kept_out = awaiting()
+    set_offsets(application.programme, decision_due=40, decision_escalate=30)
+
+    assert due_at(29) == set()
+    assert due_at(30) == decision_keys(application, free, 30) | escalated_keys(application)
+    assert due_at(37) == set()
+
+
+@pytest.mark.parametrize(("day", "sent"), [(4, False), (5, True), (11, True), (12, False)])
+def test_a_programme_reminding_of_a_proposal_after_five_days(day, sent):
+    decision, free, _kept_out = proposed()
+    set_offsets(decision.application.programme, proposal_unconfirmed=5)
+
+    assert due_at(day) == (proposal_keys(decision, free) if sent else set())
+
+
+def test_each_board_member_reads_the_reminder_in_their_language(mailoutbox):
+    application, free, _kept_out = awaiting()
+    english = speaks(get_user_model().objects.get(pk=free[0]), "en")
+    german = speaks(get_user_model().objects.get(pk=free[1]), "de")
+
+    reminders.send_reminders(now=at(21))
+
+    by_user = {mail.to[0]: mail for mail in mailoutbox}
+    assert by_user[english.email].subject == (
+        f"Decision pending: application {application.reference}"
+    )
+    assert "since 05/04/2026 (21 days)" in by_user[english.email].body
+    assert by_user[german.email].subject == (
+        f"Entscheidung ausstehend: Antrag {application.reference}"
+    )
+    assert "04.05.2026" in by_user[german.email].body

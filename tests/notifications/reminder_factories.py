@@ -1,13 +1,16 @@
 """Assignments for the reminder tests; every application state is reached through the services.
 
 Only the assignment's own fields (due date, status) are set directly: the reminder tests need
-a fixed due date, while the services date it from today.
+a fixed due date, while the services date it from today. A programme's reminder offsets and a
+user's language are set through their use cases, as the office and the user would.
 """
 
 import datetime
 
+from accounts import services as account_services
 from applications import services
 from applications.models import State
+from notifications import offsets
 from reviews.models import Assignment
 from tests import factories, states
 
@@ -64,3 +67,16 @@ def in_review_again():
     first = application.assignments.get(round=1)
     second = application.assignments.get(round=2)
     return application, first, second
+
+
+def set_offsets(programme, **days):
+    """The coordination office sets the programme's reminder offsets (``name=days``)."""
+    offsets.update_reminder_days(factories.coordinator(), programme, days)
+    programme.refresh_from_db()
+    return programme
+
+
+def speaks(user, language):
+    """The user chooses ``language`` (their profile's), as with the header's switch."""
+    account_services.set_language(user, language)
+    return user

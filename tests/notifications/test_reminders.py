@@ -1,4 +1,5 @@
-"""The reminder sweep (``notifications``) with the reviews' rule: due soon and overdue."""
+"""The reminder sweep (``notifications``) with the reviews' rule: due soon, overdue, escalated
+to the coordination office; the programme's offsets and each recipient's language."""
 
 import datetime
 import io
@@ -7,25 +8,30 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
+from django.utils.translation import gettext
 
 from applications.models import State
 from notifications import reminders, tasks
 from notifications.models import Reminder
 from reviews.models import Assignment
+from tests import factories
 from tests.notifications import reminder_factories
-from tests.notifications.reminder_factories import DUE, make_due
+from tests.notifications.reminder_factories import DUE, make_due, set_offsets, speaks
 
 pytestmark = pytest.mark.django_db
 
 BERLIN = ZoneInfo("Europe/Berlin")
-# the offsets, assignments, one candidate query per other rule (return_due, decision_due,
-# proposal_unconfirmed: nothing of theirs is due here), recent keys, claim, read back our claim,
-# mark sent
-OTHER_RULES = 3
-QUERIES_PER_SWEEP = 6 + OTHER_RULES
+# one candidate query per other rule (return_due, decision_due, proposal_unconfirmed,
+# draft_idle, letter_unsent: nothing of theirs is due here)
+OTHER_RULES = 5
+# the offsets, assignments, the other rules, recent keys, claim, read back our claim, the inbox
+# entries, mark sent
+QUERIES_PER_SWEEP = 7 + OTHER_RULES
 
 
 def at(day, hour=10, minute=0):
@@ -40,6 +46,22 @@ def due_soon_key(assignment):
 
 def overdue_key(assignment, occurrence):
     return f"review_overdue:{assignment.id}:{assignment.reviewer_id}:{occurrence}"
+
+
+def office():
+    """The coordination office: every active coordinator with an email (ids)."""
+    users = get_user_model().objects.filter(groups__name="coordinators", is_active=True)
+    return sorted(users.exclude(email="").values_list("id", flat=True))
+
+
+def escalated_keys(assignment):
+    return [f"review_escalated:{assignment.id}:{user}:{assignment.round}" for user in office()]
+
+
+def german(message):
+    """``message`` as the German catalogue has it (the default language's)."""
+    with translation.override("de"):
+        return gettext(message)
 
 
 def dry_run_line(kind, assignment, key):
@@ -114,23 +136,27 @@ def test_second_sweep_does_not_repeat(mailoutbox):
 def test_after_downtime_only_the_latest_overdue_occurrence_is_sent(mailoutbox):
     assignment = reminder_factories.assignment()
     reminders.send_reminders(now=at(-1))
-    # Three weeks without a sweep: ten days overdue is occurrence 1, no backlog of occurrence 0.
-    keys = reminders.send_reminders(now=at(10))
+    # Three weeks without a sweep: 17 days overdue is occurrence 2, no backlog of occurrence 0
+    # or 1 (nor of the office's reminder, due with occurrence 1).
+    keys = reminders.send_reminders(now=at(17))
 
-    assert keys == [overdue_key(assignment, 1)]
+    assert keys == [overdue_key(assignment, 2)]
     assert len(mailoutbox) == 2
     assert assignment.application.reference in mailoutbox[1].subject
     assert "14.05.2026" in mailoutbox[1].body
-    assert reminders.send_reminders(now=at(13, hour=19)) == []
+    assert reminders.send_reminders(now=at(21, hour=19)) == []
 
 
 def test_overdue_reminder_is_repeated_weekly(mailoutbox):
     assignment = reminder_factories.assignment()
     assert reminders.send_reminders(now=at(1)) == [overdue_key(assignment, 0)]
-    assert reminders.send_reminders(now=at(6)) == []
-    assert reminders.send_reminders(now=at(10)) == [overdue_key(assignment, 1)]
-    assert reminders.send_reminders(now=at(17)) == [overdue_key(assignment, 2)]
-    assert len(mailoutbox) == 3
+    assert reminders.send_reminders(now=at(7)) == []
+    reviewer_keys = [key for key in reminders.send_reminders(now=at(8)) if "overdue" in key]
+    assert reviewer_keys == [overdue_key(assignment, 1)]
+    assert reminders.send_reminders(now=at(14)) == []
+    assert reminders.send_reminders(now=at(15)) == [overdue_key(assignment, 2)]
+    assert reminders.send_reminders(now=at(22)) == [overdue_key(assignment, 3)]
+    assert len(mailoutbox) == 4 + len(office())
 
 
 @pytest.mark.parametrize(
@@ -189,7 +215,7 @@ def test_assignment_of_an_earlier_round_gets_nothing(mailoutbox):
     make_due(first)
     make_due(second)
 
-    assert reminders.send_reminders(now=at(10)) == [overdue_key(second, 1)]
+    assert reminders.send_reminders(now=at(3)) == [overdue_key(second, 0)]
     assert [mail.to for mail in mailoutbox] == [[second.reviewer.email]]
 
 
@@ -227,8 +253,8 @@ def test_concurrent_claim_between_read_and_insert_wins(mailoutbox, monkeypatch):
     ours, theirs = reminder_factories.assignment(), reminder_factories.assignment()
     recent_keys = reminders._recent_keys
 
-    def another_sweep_claims_meanwhile(now, rules):
-        keys = recent_keys(now, rules)
+    def another_sweep_claims_meanwhile(now, rules, table):
+        keys = recent_keys(now, rules, table)
         Reminder.objects.create(
             key=due_soon_key(theirs),
             rule="review_due_soon",
@@ -370,11 +396,169 @@ def test_command_sends(mailoutbox, clock):
 
 def test_celery_task_runs_the_sweep(mailoutbox, clock):
     assignment = reminder_factories.assignment()
-    clock(at(10))
+    clock(at(3))
 
     result = tasks.send_reminders.delay()
 
-    assert result.get() == [overdue_key(assignment, 1)]
+    assert result.get() == [overdue_key(assignment, 0)]
     assert [mail.to for mail in mailoutbox] == [[assignment.reviewer.email]]
     assert tasks.send_reminders.name == "notifications.tasks.send_reminders"
     assert tasks.send_reminders.acks_late is True
+
+
+# ----- the programme's offsets --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("day", "sent"), [(-6, False), (-5, True), (-4, True), (0, True)])
+def test_a_programme_with_five_days_reminds_five_days_before(mailoutbox, day, sent):
+    assignment = reminder_factories.assignment()
+    set_offsets(assignment.application.programme, review_due_soon=5)
+    other = reminder_factories.assignment()  # its programme keeps the default: 3 days
+
+    keys = reminders.send_reminders(now=at(day))
+
+    expected = [due_soon_key(assignment)] if sent else []
+    if day >= -3:
+        expected = sorted([*expected, due_soon_key(other)])
+    assert keys == expected
+
+
+def test_a_programme_reminding_every_three_days(mailoutbox):
+    assignment = reminder_factories.assignment()
+    set_offsets(assignment.application.programme, review_overdue_every=3)
+    escalated = set(escalated_keys(assignment))
+
+    assert reminders.send_reminders(now=at(1)) == [overdue_key(assignment, 0)]
+    assert reminders.send_reminders(now=at(3)) == []
+    assert set(reminders.send_reminders(now=at(4))) == {overdue_key(assignment, 1)} | escalated
+    assert reminders.send_reminders(now=at(6)) == []
+    assert reminders.send_reminders(now=at(7)) == [overdue_key(assignment, 2)]
+
+
+# ----- the coordination office on the second overdue reminder --------------------------------
+
+
+def test_the_office_is_told_with_the_second_overdue_reminder_once(mailoutbox):
+    assignment = reminder_factories.assignment()
+    factories.coordinator()
+    factories.coordinator(email="")
+    factories.coordinator(is_active=False)
+    assert len(office()) == 2  # the one who started the review, the one added
+
+    assert reminders.send_reminders(now=at(1)) == [overdue_key(assignment, 0)]
+    keys = reminders.send_reminders(now=at(8))
+    assert keys == sorted([overdue_key(assignment, 1), *escalated_keys(assignment)])
+    assert reminders.send_reminders(now=at(9)) == []
+    assert reminders.send_reminders(now=at(14, hour=19)) == []
+    assert reminders.send_reminders(now=at(15)) == [overdue_key(assignment, 2)]
+
+    rows = Reminder.objects.filter(rule="review_escalated")
+    assert sorted(rows.values_list("recipient_id", flat=True)) == office()
+    told = [mail for mail in mailoutbox if mail.to != [assignment.reviewer.email]]
+    assert sorted(mail.to[0] for mail in told) == sorted(
+        get_user_model().objects.filter(id__in=office()).values_list("email", flat=True)
+    )
+    application = assignment.application
+    reviewer = assignment.reviewer
+    mail = told[0]
+    assert mail.subject == german("Review %(days)s days overdue: application %(reference)s") % {
+        "days": 8,
+        "reference": application.reference,
+    }
+    body = german(
+        "The review of application %(reference)s “%(title)s” (round %(round)s) by "
+        "%(reviewer)s was due on %(due)s and is %(days)s days overdue. The reviewer has "
+        "been reminded of it."
+    ) % {
+        "reference": application.reference,
+        "title": application.title,
+        "round": 1,
+        "reviewer": f"{reviewer.first_name} {reviewer.last_name}",
+        "due": "14.05.2026",
+        "days": 8,
+    }
+    assert body in mail.body
+    assert f"{settings.SITE_URL}/applications/{application.id}/" in mail.body
+
+
+def test_the_office_is_told_while_the_second_reminder_is_due(mailoutbox):
+    assignment = reminder_factories.assignment()
+
+    # No sweep on the first overdue days: the second reminder and the office's, on day 14.
+    keys = reminders.send_reminders(now=at(14))
+
+    assert keys == sorted([overdue_key(assignment, 1), *escalated_keys(assignment)])
+
+
+def test_the_office_once_per_round(mailoutbox):
+    _application, first, second = reminder_factories.in_review_again()
+    make_due(first)
+    make_due(second)
+
+    keys = reminders.send_reminders(now=at(8))
+
+    assert keys == sorted([overdue_key(second, 1), *escalated_keys(second)])
+    assert all(key.endswith(":2") for key in escalated_keys(second))
+
+
+# ----- each recipient's language ----------------------------------------------------------
+
+
+def test_each_reviewer_reads_the_reminder_in_their_language(mailoutbox):
+    english = reminder_factories.assignment()
+    speaks(english.reviewer, "en")
+    german_reviewer = reminder_factories.assignment()
+    speaks(german_reviewer.reviewer, "de")
+    no_profile = reminder_factories.assignment()
+
+    reminders.send_reminders(now=at(-1))
+
+    by_reviewer = {mail.to[0]: mail for mail in mailoutbox}
+    in_english = by_reviewer[english.reviewer.email]
+    assert in_english.subject == (
+        f"Review due on 05/14/2026: application {english.application.reference}"
+    )
+    assert in_english.body.startswith(f"Hello {english.reviewer.first_name} ")
+    assert "is due on 05/14/2026." in in_english.body
+    assert 'lang="en"' in in_english.alternatives[0][0]
+    for assignment in (german_reviewer, no_profile):
+        mail = by_reviewer[assignment.reviewer.email]
+        assert mail.subject == german("Review due on %(due)s: application %(reference)s") % {
+            "due": "14.05.2026",
+            "reference": assignment.application.reference,
+        }
+        assert mail.subject.startswith("Gutachten fällig am 14.05.2026")
+        name = f"{assignment.reviewer.first_name} {assignment.reviewer.last_name}"
+        assert mail.body.startswith(german("Hello %(name)s,") % {"name": name})
+        assert "14.05.2026" in mail.body
+        assert 'lang="de"' in mail.alternatives[0][0]
+
+
+def test_the_office_reads_the_escalation_in_its_language(mailoutbox):
+    assignment = reminder_factories.assignment()
+    coordinator = speaks(factories.coordinator(), "en")
+
+    reminders.send_reminders(now=at(8))
+
+    mail = next(mail for mail in mailoutbox if mail.to == [coordinator.email])
+    assert mail.subject == f"Review 8 days overdue: application {assignment.application.reference}"
+    assert "was due on 05/14/2026 and is 8 days overdue." in mail.body
+
+
+# Each application in review brings its coordinator: the office grows with the size (the
+# inserts would be split into batches at 20).
+@pytest.mark.parametrize("size", [2, 6])
+def test_constant_number_of_queries_with_escalation_and_languages(
+    django_assert_num_queries, mailoutbox, size
+):
+    assignments = [reminder_factories.assignment() for _ in range(size)]
+    for assignment in assignments[::2]:
+        speaks(assignment.reviewer, "en")
+
+    # one more query: the coordination office
+    with django_assert_num_queries(QUERIES_PER_SWEEP + 1):
+        keys = reminders.send_reminders(now=at(8))
+
+    assert len(keys) == size + size * len(office())
+    subjects = sorted(mail.subject for mail in mailoutbox if "Review overdue" in mail.subject)
+    assert len(subjects) == size // 2
