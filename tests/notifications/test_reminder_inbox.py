@@ -22,7 +22,7 @@ BEFORE_DUE = datetime.datetime.combine(
 def test_a_sent_reminder_is_in_the_inbox(mailoutbox):
     assignment = reminder_factories.assignment()
     [key] = reminders.send_reminders(now=BEFORE_DUE)
-    [entry] = Notification.objects.all()
+    [entry] = Notification.objects.filter(kind="review_due_soon")
     [mail] = mailoutbox
     assert key.startswith("review_due_soon:")
     assert (entry.user, entry.kind, entry.subject, entry.body) == (
@@ -32,6 +32,7 @@ def test_a_sent_reminder_is_in_the_inbox(mailoutbox):
         mail.body,
     )
     assert entry.reference == assignment.application.reference
+    assert entry.url == "http://127.0.0.1:8000/reviews/"
     assert entry.read_at is None
 
 
@@ -52,6 +53,6 @@ def test_only_the_reminders_that_went_out_are_in_the_inbox(settings, mailoutbox)
     with pytest.raises(SMTPException):
         reminders.send_reminders(now=BEFORE_DUE)
     [mail] = mailoutbox
-    [entry] = Notification.objects.all()
+    [entry] = Notification.objects.filter(kind="review_due_soon")
     assert entry.user.email == mail.to[0]
     assert {first.reviewer.email, second.reviewer.email} >= {mail.to[0]}
