@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from notifications import forms_preferences
+
 from . import profile, security
 
 
@@ -25,3 +27,5 @@ def register():
         order=10,
     )
     profile.add_section("password", _("Password"), "accounts/_profile_password.html", order=20)
+    # notifications sits below accounts (layers): its section is registered from here
+    profile.add_section(**forms_preferences.PROFILE_SECTION)

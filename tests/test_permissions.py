@@ -133,6 +133,20 @@ APPLICATION_PERMISSIONS = {
         "board_member_of_applicant": EDITABLE,
         "coordinator_member_of_applicant": EDITABLE,
     },
+    # The message thread between the office and the company: from the first submission (a
+    # draft has not reached the office) until erased; never reviewers or the board.
+    "applications.read_thread": {
+        "member": ALL - {DRAFT},
+        "coordinator": ALL - {DRAFT},
+        "board_member_of_applicant": ALL - {DRAFT},
+        "coordinator_member_of_applicant": ALL - {DRAFT},
+    },
+    "applications.post_message": {
+        "member": ALL - {DRAFT},
+        "coordinator": ALL - {DRAFT},
+        "board_member_of_applicant": ALL - {DRAFT},
+        "coordinator_member_of_applicant": ALL - {DRAFT},
+    },
     "applications.withdraw": {
         "member": OPEN,
         "board_member_of_applicant": OPEN,
@@ -239,6 +253,9 @@ DISPUTED = {}
 
 # Permissions whose object is not an application (asked without an object): who has them.
 ROLE_PERMISSIONS = {
+    # Everyone signed in: their own inbox and how optional notifications reach them.
+    "notifications.read_inbox": set(ACTORS) - {"anonymous"},
+    "notifications.edit_preferences": set(ACTORS) - {"anonymous"},
     "applications.list": {
         "member",
         "other_company",
