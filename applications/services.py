@@ -224,7 +224,8 @@ def submit(user, application, declarations):
 
     Effects: the row locked; state 409, ``applications.submit`` 403, every rule 422; the
     reference (first submission, from the locked counter); the transition logged; a frozen
-    ``ApplicationVersion`` with the declarations; the mail ``submitted`` written to the outbox.
+    ``ApplicationVersion`` with the declarations; the mails ``submitted`` (to the office) and
+    ``submitted_receipt`` (to the company, with the version's key figures) written to the outbox.
     """
     with transaction.atomic():
         app = locked(application)
@@ -243,7 +244,7 @@ def submit(user, application, declarations):
         app.last_submitted_at = now
         app.return_reason, app.return_deadline = "", None
         app.save()
-        ApplicationVersion.objects.create(
+        version = ApplicationVersion.objects.create(
             application=app,
             number=app.submission_count,
             snapshot=snapshot(app),
@@ -254,6 +255,7 @@ def submit(user, application, declarations):
             declared_authorized=True,
         )
         notify("submitted", app)
+        notify("submitted_receipt", version)
     return app
 
 

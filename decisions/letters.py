@@ -32,9 +32,10 @@ from urllib.request import url2pathname
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Case, F, Value, When
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.text import get_valid_filename
 from weasyprint import CSS, HTML
@@ -42,6 +43,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from applications.models import Instrument
+from notifications.mails import absolute
 
 from .models import Decision, DecisionLetter
 
@@ -68,23 +70,10 @@ DEFAULT_SENDER = {
     "phone": "",
 }
 
-MAIL_TEXT = {
-    "de": (
-        "Bescheid zu Ihrem Antrag {reference}",
-        "Sehr geehrte Damen und Herren,\n\n"
-        "anbei erhalten Sie den Bescheid des Vorstands zu Ihrem Antrag {reference} "
-        "(„{title}“) als PDF-Datei.\n\n"
-        "Mit freundlichen Grüßen\n{sender}\n",
-        "Bescheid-{reference}-{number}.pdf",
-    ),
-    "en": (
-        "Decision on your application {reference}",
-        "Dear Sir or Madam,\n\n"
-        "please find attached, as a PDF file, the board's decision letter on your "
-        "application {reference} (“{title}”).\n\n"
-        "Yours faithfully\n{sender}\n",
-        "Decision-{reference}-{number}.pdf",
-    ),
+# The attachment's name per language (the mail's text: templates/mail/letter.txt and .html).
+LETTER_FILENAMES = {
+    "de": "Bescheid-{reference}-{number}.pdf",
+    "en": "Decision-{reference}-{number}.pdf",
 }
 
 
@@ -354,28 +343,50 @@ def stored_bytes(letter):
 
 
 def send_letter_mail(letter):
-    """Send the stored PDF to the organisation and its applicant users; the recipients."""
+    """Send the stored PDF to the organisation and its applicant users; the recipients.
+
+    The text and the HTML part come from ``templates/mail/letter.txt`` (first line: the
+    subject) and ``letter.html``, in the letter's language (the organisation's).
+    """
     application = letter.application
     recipients = letter_recipients(application.organization)
-    subject, body, filename = MAIL_TEXT[letter_language(letter)]
+    subject, body, html = letter_mail(letter)
     sender = letter_sender()
-    fields = {
-        "reference": application.reference,
-        "title": application.title,
-        "number": letter.number,
-        "sender": sender["name"],
-    }
-    message = EmailMessage(
-        subject.format(**fields),
-        body.format(**fields),
+    message = EmailMultiAlternatives(
+        subject,
+        body,
         to=recipients,
         reply_to=[sender["email"]] if sender["email"] else None,
     )
-    message.attach(
-        get_valid_filename(filename.format(**fields)), stored_bytes(letter), "application/pdf"
-    )
+    message.attach_alternative(html, "text/html")
+    message.attach(letter_filename(letter), stored_bytes(letter), "application/pdf")
     message.send()
     return recipients
+
+
+def letter_mail(letter):
+    """``(subject, text, html)`` of the letter's mail, in the letter's language."""
+    language = letter_language(letter)
+    application = letter.application
+    context = {
+        "language": language,
+        "reference": application.reference or "",
+        "title": application.title,
+        "organization": application.organization.name,
+        "number": letter.number,
+        "sender": letter_sender()["name"],
+        "url": absolute(reverse("application-detail", args=[application.pk])),
+    }
+    with translation.override(language):
+        text = render_to_string("mail/letter.txt", context)
+        html = render_to_string("mail/letter.html", context)
+    subject, _, body = text.strip().partition("\n")
+    return " ".join(subject.split()), body.strip() + "\n", html.strip()
+
+
+def letter_filename(letter):
+    fields = {"reference": letter.application.reference, "number": letter.number}
+    return get_valid_filename(LETTER_FILENAMES[letter_language(letter)].format(**fields))
 
 
 def letter_recipients(organization):

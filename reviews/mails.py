@@ -1,12 +1,24 @@
-"""The mails about assignments, registered with ``notifications``.
+"""The mails about assignments and the review round, registered with ``notifications``.
 
-Each answers ``(emails, context, language)`` with plain values as of the change (rendered there
-and then by ``notifications.mails.compose``).
+Each answers ``(recipients, context, language)`` (users, and for the company also its contact
+address) with plain values as of the change (rendered there and then by
+``notifications.mails.compose``); ``url`` is the page the reader acts on.
+
+| kind | to | optional |
+|---|---|---|
+| ``assigned`` | the reviewer (with the due date) | yes |
+| ``recused`` | the coordination office (a reviewer declared a conflict) | yes |
+| ``declined`` | the coordination office (a reviewer declined, with the reason) | yes |
+| ``review_started`` | the company (its active users and contact address) | yes |
 """
 
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from applications.mails import facts, to_the_company
 from funding.models import COORDINATORS
 from notifications import registry
-from notifications.mails import group_emails
+from notifications.mails import absolute, group_users
 
 
 def _facts(assignment):
@@ -21,14 +33,34 @@ def _facts(assignment):
 
 
 def _assigned(assignment):
-    return [assignment.reviewer.email], _facts(assignment), None
+    """To the reviewer: the due date once the review runs, else the review period."""
+    context = {
+        **_facts(assignment),
+        "due_on": assignment.due_on,
+        "period": assignment.application.programme.review_period_days,
+        "url": absolute(reverse("assignment-detail", args=[assignment.pk])),
+    }
+    return [assignment.reviewer], context, None
 
 
 def _to_the_office(assignment):
-    return group_emails(COORDINATORS), _facts(assignment), None
+    context = {
+        **_facts(assignment),
+        "reason": assignment.decline_reason,
+        "url": absolute(reverse("review-round", args=[assignment.application_id])),
+    }
+    return group_users(COORDINATORS), context, None
+
+
+def _review_started(application):
+    recipients, language = to_the_company(application)
+    return recipients, facts(application), language
 
 
 def register():
-    registry.add_mail_kind("assigned", _assigned)
-    registry.add_mail_kind("recused", _to_the_office)
-    registry.add_mail_kind("declined", _to_the_office)
+    registry.add_mail_kind("assigned", _assigned, label=_("Review assigned"), optional=True)
+    registry.add_mail_kind("recused", _to_the_office, label=_("Reviewer recused"), optional=True)
+    registry.add_mail_kind("declined", _to_the_office, label=_("Review declined"), optional=True)
+    registry.add_mail_kind(
+        "review_started", _review_started, label=_("Review started"), optional=True
+    )

@@ -281,7 +281,8 @@ def start_review(user, application):
     """Start the round once enough reviewers are active (transition ``start_review``).
 
     Effects: the application locked; state 409, ``reviews.start_review`` 403, too few active
-    assignments 422; the transition logged; open assignments due a review period from today.
+    assignments 422; the transition logged; open assignments due a review period from today;
+    the mail ``review_started`` to the company written to the outbox.
     """
     with transaction.atomic():
         app = locked(application)
@@ -300,6 +301,7 @@ def start_review(user, application):
         Assignment.objects.filter(
             application=app, round=app.submission_count, status=Assignment.Status.OPEN
         ).update(due_on=due_date(app))
+        notify("review_started", app)
     return app
 
 
@@ -343,7 +345,8 @@ def submit_review(user, assignment, data):
     written against its rubric (a new one: the programme's current rubric) with its ``Score``
     rows, confidence and total (weighted mean), the assignment ``done``. When it is the last
     required review: transition ``complete_review`` logged as done by this reviewer
-    ("automatic"), ``awaiting_since`` set, open assignments of the round ``closed``.
+    ("automatic"), ``awaiting_since`` set, open assignments of the round ``closed``; reacting
+    in the same transaction, decisions write the mail ``round_complete`` to the board.
     """
     _own_assignment(user, assignment)
     with transaction.atomic():

@@ -202,12 +202,18 @@ def test_no_mail_to_the_company_carries_a_review_or_a_reviewer(django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         application, applicant, people = build_world()
     company = {applicant.email, application.organization.contact_email}
-    rows = [row for row in OutboxMail.objects.all() if company & set(row.recipients)]
-    assert [row.kind for row in rows] == ["returned"]
+    written = OutboxMail.objects.order_by("pk")
+    rows = [row for row in written if company & set(row.recipients)]
+    assert [row.kind for row in rows] == [
+        "submitted_receipt",
+        "returned",
+        "submitted_receipt",
+        "review_started",
+    ]
     for row in rows:
         assert leaks(row.subject + "\n" + row.body, people) == []
     messages = [m for m in mail.outbox if company & set(m.to + m.cc + m.bcc)]
-    assert len(messages) == 2  # the return, and the decision letter
+    assert len(messages) == 5  # two receipts, the return, the review's start, the letter
     for message in messages:
         text = message.subject + "\n" + message.body
         for attachment in message.attachments:

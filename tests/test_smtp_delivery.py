@@ -9,6 +9,8 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
+from django.utils import translation
+from django.utils.translation import gettext
 
 from applications import services
 from decisions import letters
@@ -69,12 +71,18 @@ def inbox(settings):
         controller.stop()
 
 
+def german(msgid, **values):
+    """``msgid`` as the German catalogue has it (English until it is translated)."""
+    with translation.override("de"):
+        return gettext(msgid) % values
+
+
 def text_of(message):
-    """The plain text of a mail that has no HTML part."""
-    assert [part.get_content_type() for part in message.walk() if not part.is_multipart()][
-        0
-    ] == "text/plain"
-    assert all(part.get_content_type() != "text/html" for part in message.walk())
+    """The plain text of a mail whose HTML part comes second (text first, as clients expect)."""
+    assert [part.get_content_type() for part in message.walk() if not part.is_multipart()][:2] == [
+        "text/plain",
+        "text/html",
+    ]
     return lines(message.get_body(preferencelist=("plain",)).get_content())
 
 
@@ -84,12 +92,16 @@ def lines(text):
 
 
 def assert_plain_progress_mail(message, subject):
-    assert message.get_content_type() == "text/plain"
-    assert message.get_content_charset() == "utf-8"
+    """A progress mail: a text part as typed and an HTML part that escapes it."""
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text.get_content_charset() == html.get_content_charset() == "utf-8"
     assert message["From"] == SENDER
     assert message["Subject"] == subject
-    body = lines(message.get_content())
+    body = lines(text.get_content())
     assert "&amp;" not in body and "&#" not in body and "&lt;" not in body
+    assert "&amp;" in html.get_content() and TITLE not in html.get_content()
     return body
 
 
@@ -102,12 +114,16 @@ def test_progress_mails_and_the_letter_arrive_over_smtp(inbox, django_capture_on
     office = factories.coordinator(email="koordination@example.org")
     application = states.draft(organization=organization, created_by=applicant, title=TITLE)
 
-    # Submitted: one progress mail to the coordination office.
+    # Submitted: a progress mail to the coordination office, a receipt to the company.
     with django_capture_on_commit_callbacks(execute=True):
         application = services.submit(applicant, application, states.DECLARATIONS)
     reference = application.reference
-    (sender, recipients, message), *others = inbox.take()
+    (sender, recipients, message), receipt, *others = inbox.take()
     assert others == []
+    assert receipt[1] == ["antrag@mueller.example", "kontakt@mueller.example"]
+    assert_plain_progress_mail(
+        receipt[2], german("Receipt of your application %(reference)s", reference=reference)
+    )
     assert sender == "noreply@risikokapital.local"
     assert recipients == ["koordination@example.org"]
     assert message["To"] == "koordination@example.org"
@@ -143,9 +159,15 @@ def test_progress_mails_and_the_letter_arrive_over_smtp(inbox, django_capture_on
     application.refresh_from_db()
     assert application.state == "awaiting_decision"
     arrived = [(recipients, message["Subject"]) for _, recipients, message in inbox.take()]
+    company = ["antrag@mueller.example", "kontakt@mueller.example"]
     assert arrived == [
         (["koordination@example.org"], f"Antrag {reference} wurde eingereicht"),
+        (company, german("Receipt of your application %(reference)s", reference=reference)),
         *(([r.email], f"Bitte um Begutachtung: Antrag {reference}") for r in reviewers),
+        (
+            company,
+            german("Application %(reference)s: the review has started", reference=reference),
+        ),
     ]
 
     # Four eyes: the proposal mails the other board member; the confirmation mails the letter.
@@ -172,18 +194,17 @@ def test_progress_mails_and_the_letter_arrive_over_smtp(inbox, django_capture_on
     assert recipients == ["kontakt@mueller.example", "antrag@mueller.example"]
     assert message["From"] == SENDER
     assert message["Reply-To"] == "koordination@risikokapital.local"
-    assert message["Subject"] == f"Bescheid zu Ihrem Antrag {reference}"
+    assert message["Subject"] == german(
+        "Decision on your application %(reference)s", reference=reference
+    )
     assert message.get_content_type() == "multipart/mixed"
     assert [part.get_content_type() for part in message.iter_parts()] == [
-        "text/plain",
+        "multipart/alternative",
         "application/pdf",
     ]
-    assert text_of(message) == (
-        "Sehr geehrte Damen und Herren,\n\n"
-        f"anbei erhalten Sie den Bescheid des Vorstands zu Ihrem Antrag {reference} "
-        f"(„{TITLE}“) als PDF-Datei.\n\n"
-        "Mit freundlichen Grüßen\nRisikokapital für Integrationsunternehmen\n"
-    )
+    text = text_of(message)
+    assert f"{reference}" in text and TITLE in text
+    assert text.endswith("Risikokapital für Integrationsunternehmen\n")
     letter = application.letters.get()
     (attachment,) = message.iter_attachments()
     pdf = attachment.get_content()

@@ -10,7 +10,8 @@ import pdfplumber
 import pytest
 from celery.exceptions import Retry
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError, path2url
 
@@ -189,7 +190,12 @@ def test_task_twice_stores_one_file_and_sends_one_mail(media, mailoutbox):
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     organization = letter.application.organization
-    assert mail.subject == "Bescheid zu Ihrem Antrag RK-2026-0042"
+    # templates/mail/letter.txt in the letter's language (German once the catalogue has it).
+    with translation.override("de"):
+        subject = gettext("Decision on your application %(reference)s")
+    assert mail.subject == subject % {"reference": "RK-2026-0042"}
+    assert mail.alternatives[0][1] == "text/html"
+    assert '<html lang="de">' in mail.alternatives[0][0]
     assert set(mail.to) == {
         organization.contact_email,
         letter.application.created_by.email,

@@ -24,12 +24,13 @@ def test_submission_mails_the_coordination_office(django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         services.submit(application.created_by, application, states.DECLARATIONS)
     application.refresh_from_db()
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == sorted(c.email for c in coordinators)
+    # The office's notice and the company's receipt (tests/notifications/test_step_mails.py).
+    assert len(mail.outbox) == 2
+    (message,) = [m for m in mail.outbox if m.to == sorted(c.email for c in coordinators)]
     assert message.subject == f"Antrag {application.reference} wurde eingereicht"
     assert f"/applications/{application.pk}/" in message.body
-    row = OutboxMail.objects.get()
+    assert message.alternatives[0][1] == "text/html"
+    row = OutboxMail.objects.get(kind="submitted")
     assert (row.kind, row.status, row.reference, row.application_id) == (
         "submitted",
         Status.SENT,
@@ -49,8 +50,9 @@ def test_the_row_is_written_in_the_transition_and_sent_only_after_commit(
     application = states.draft()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.submit(application.created_by, application, states.DECLARATIONS)
-        assert OutboxMail.objects.get().status == Status.PENDING
-    assert len(callbacks) == 1
+        assert OutboxMail.objects.get(kind="submitted").status == Status.PENDING
+    # Per outbox row (notice, receipt) its sending, per mail its inbox counts.
+    assert len(callbacks) == 4
     assert mail.outbox == []
 
 
@@ -68,7 +70,7 @@ def test_return_mails_the_company_in_its_language(django_capture_on_commit_callb
     assert application.created_by.email in message.to
     assert message.subject == f"Application {application.reference}: please revise"
     assert "Register extract missing" in message.body
-    assert deadline.strftime("%d.%m.%Y") in message.body
+    assert deadline.strftime("%m/%d/%Y") in message.body  # the English short date
     assert OutboxMail.objects.get(kind="returned").language == "en"
 
 
@@ -150,6 +152,7 @@ def test_declining_tells_the_office_it_was_declined(django_capture_on_commit_cal
 def test_every_kind_names_the_application_as_of_the_change():
     """Each registered kind, rendered at its transition: the reference, never "None"."""
     coordinator = factories.coordinator()
+    early = factories.board_member()  # on the board when the round closes
     application, _coordinator, reviewers = states.with_reviewers(count=2)
     review_services.decline_assignment(
         reviewers[0], application.assignments.get(reviewer=reviewers[0])
@@ -164,21 +167,23 @@ def test_every_kind_names_the_application_as_of_the_change():
     services.return_for_revision(coordinator, states.submitted(), "Fehlt.", deadline)
     services.withdraw(application.created_by, application, "")
     rows = OutboxMail.objects.all()
-    assert sorted(set(rows.values_list("kind", flat=True))) == registry.mail_kinds()
+    # Every kind but the thread's message (tests/applications/test_thread.py).
+    kinds = [kind for kind in registry.mail_kinds() if kind != "message_posted"]
+    assert sorted(set(rows.values_list("kind", flat=True))) == kinds
     for row in rows:
         assert row.reference and row.reference in row.subject, row.kind
         assert "None" not in row.subject + row.body, row.kind
         assert row.application_id is not None
         assert row.status == Status.PENDING
     proposed = rows.get(kind="decision_proposed")
-    assert proposed.recipients == [board[1].email]
+    assert proposed.recipients == sorted([board[1].email, early.email])
     assert "Ablehnung" in proposed.body
 
 
 def test_a_kind_without_recipients_writes_no_row():
     application = states.draft()  # no coordinator exists
     services.submit(application.created_by, application, states.DECLARATIONS)
-    assert OutboxMail.objects.count() == 0
+    assert list(OutboxMail.objects.values_list("kind", flat=True)) == ["submitted_receipt"]
 
 
 def test_compose_uses_the_readers_language_and_the_snapshot():
@@ -198,9 +203,13 @@ def test_every_app_registers_its_mail_kinds():
         "board_recused",
         "decision_proposed",
         "declined",
+        "message_posted",
         "recused",
         "returned",
+        "review_started",
+        "round_complete",
         "submitted",
+        "submitted_receipt",
         "withdrawn",
     ]
 
@@ -218,11 +227,11 @@ def test_text_mails_carry_names_as_typed_not_html_escaped():
     deadline = datetime.date.today() + datetime.timedelta(days=10)
     services.return_for_revision(factories.coordinator(), application, "A & B <fehlen>.", deadline)
     rows = list(OutboxMail.objects.order_by("id"))
-    assert [row.kind for row in rows] == ["submitted", "returned"]
+    assert [row.kind for row in rows] == ["submitted", "submitted_receipt", "returned"]
     for row in rows:
         text = row.subject + row.body
         for escaped in ("&amp;", "&#x27;", "&lt;", "&gt;", "&quot;"):
             assert escaped not in text, (row.kind, escaped)
     assert "Küche & Service <Nord> gGmbH" in rows[0].body
     assert "'Umbau' & <Werkstatt>" in rows[0].body
-    assert "A & B <fehlen>." in rows[1].body
+    assert "A & B <fehlen>." in rows[2].body
