@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import re
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -17,8 +18,9 @@ from weasyprint.text.fonts import FontConfiguration
 from applications import selectors, services
 from applications.models import Application, State
 from decisions import letters
+from notifications import offsets, registry
 from notifications.models import Reminder
-from notifications.reminders import send_reminders
+from notifications.reminders import send_reminders, sweep
 from reviews.models import Assignment
 
 from . import data
@@ -242,6 +244,73 @@ def reminder_sweep(w, target, real=True):
             mails=len(mail.outbox),
         )
         mail.outbox = []
+    return result
+
+
+# ----- 5b. the reminder sweep over every rule ---------------------------------------------------
+
+
+REVIEW_RULE = "reviews.review_due"
+
+
+def watched_applications():
+    """Applications in the states the reminder rules watch (besides the reviews)."""
+    return Application.objects.filter(state__in=set(data.WATCHED)).count()
+
+
+def reminder_rules(w, target):
+    """The sweep over every registered rule: ``target`` applications in the watched states
+    (drafts, returned, awaiting the decision with proposals, decided with letters) and
+    ``target`` open assignments. Each rule's ``due`` alone; the dry run; the first real sweep
+    (mails to the in-memory backend); a second sweep right after (everything claimed: the
+    hourly sweep's usual case). The open assignments' reminders stay claimed from the
+    ``reminder_sweep`` case at the same moment (sending them again would only repeat it): the
+    first sweep selects everything and sends the other rules' reminders."""
+    now = sweep_time()
+    reviews = [
+        kind
+        for rule in registry.reminder_rules()
+        for kind in rule.kinds
+        if rule.name == REVIEW_RULE
+    ]
+    Reminder.objects.exclude(rule__in=reviews).delete()
+    missing = target - watched_applications()
+    if missing > 0:
+        data.add_watched_applications(w, missing, now)
+    assignments = top_up_open_assignments(w, target)  # analyzes too
+    result = {
+        "applications": watched_applications(),
+        "open_assignments": assignments,
+    }
+    table = offsets.table()
+    rules = {}
+    for rule in registry.reminder_rules():
+        count, due = queries(lambda rule=rule: rule.due(now, table))
+        ms = median_ms(lambda rule=rule: rule.due(now, table), repeat=3)
+        rules[rule.name] = {"due": len(due), "queries": count, "ms": ms}
+    count, keys = queries(lambda: send_reminders(now=now, dry_run=True))
+    result.update(
+        due=len(keys),
+        rules=rules,
+        dry_run_queries=count,
+        dry_run_ms=median_ms(lambda: send_reminders(now=now, dry_run=True), repeat=3),
+    )
+    for name in ("sweep", "again"):
+        mail.outbox = []
+        counter = _Counter()
+        with connection.execute_wrapper(counter):
+            seconds, (sent, due) = elapsed_s(lambda: sweep(now=now))
+        result.update(
+            {
+                f"{name}_ms": round(seconds * 1000, 1),
+                f"{name}_queries": counter.n,
+                f"{name}_sent": len(sent),
+                f"{name}_mails": len(mail.outbox),
+            }
+        )
+        if name == "sweep":
+            result["sent_by_rule"] = dict(sorted(Counter(due[key].rule for key in sent).items()))
+    mail.outbox = []
     return result
 
 

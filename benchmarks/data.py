@@ -302,3 +302,180 @@ def analyze():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+# ----- the applications every reminder rule watches ---------------------------------------------
+
+# Drafts, returned, awaiting the decision, decided (approved or rejected): a quarter each.
+WATCHED = [
+    State.DRAFT,
+    State.RETURNED,
+    State.AWAITING_DECISION,
+    State.APPROVED,
+    State.DRAFT,
+    State.RETURNED,
+    State.AWAITING_DECISION,
+    State.REJECTED,
+]
+# The days the rules' dates are spread over (index modulo): a few percent of each kind is due
+# on any day, as on a live system.
+DRAFT_AGE_DAYS = 120  # last change 0–119 days ago (idle after 30 days, reminded for 7)
+RETURN_SPREAD = (-30, 60)  # the return deadline 30 days ago … in 59 days
+AWAITING_DAYS = 90  # awaiting the decision 0–89 days (reminded after 21 and 35 days)
+PROPOSAL_DAYS = 30  # every third awaiting application has an open proposal 0–29 days old
+DECIDED_DAYS = 30  # decided 0–29 days ago (a letter not sent an hour later is reminded)
+REJECTION_REASONS = "Die Finanzierung ist nicht gesichert."
+# Of ten letters: one failed, one rendered but not sent, one uncertain, seven sent.
+LETTER_STATUSES = [
+    DecisionLetter.Status.FAILED,
+    DecisionLetter.Status.RENDERED,
+    DecisionLetter.Status.UNCERTAIN,
+    *[DecisionLetter.Status.SENT] * 7,
+]
+
+
+def add_watched_applications(w, count, now):
+    """``count`` applications in the states the reminder rules watch, their dates spread so
+    that each rule has some due at ``now``: drafts (last changed), returned (deadline),
+    awaiting the decision (since; board declarations, every third with an open proposal) and
+    decided (a confirmed decision and its letter in one of ``LETTER_STATUSES``). No reviews:
+    the rules do not read them. Returns the applications."""
+    today = timezone.localdate(now)
+    start = w.serial
+    rows = []
+    for i in range(count):
+        index = start + i
+        app = application(w, WATCHED[index % len(WATCHED)], now, index)
+        if app.state == State.RETURNED:
+            low, high = RETURN_SPREAD
+            app.return_reason = "Bitte ergänzen Sie den Finanzierungsplan."
+            app.return_deadline = today + datetime.timedelta(days=low + index % (high - low))
+        elif app.state == State.AWAITING_DECISION:
+            app.awaiting_since = now - datetime.timedelta(days=index % AWAITING_DAYS)
+        rows.append(app)
+    rows = Application.objects.bulk_create(rows, batch_size=BATCH)
+    by_state = {}
+    for app in rows:
+        by_state.setdefault(app.state, []).append(app)
+    # updated_at is auto_now: bulk_create sets it to now, the ages are set afterwards.
+    set_spread(
+        Application,
+        "updated_at",
+        [
+            (app.pk, now - datetime.timedelta(days=app.pk % DRAFT_AGE_DAYS))
+            for app in by_state.get(State.DRAFT, [])
+        ],
+    )
+    awaiting = by_state.get(State.AWAITING_DECISION, [])
+    add_board_declarations(w, awaiting)
+    add_proposals(w, awaiting[::3], now)
+    add_decisions_with_letters(
+        w, by_state.get(State.APPROVED, []) + by_state.get(State.REJECTED, []), now
+    )
+    return rows
+
+
+def set_spread(model, field, values):
+    """``[(pk, value)]``: one UPDATE per distinct value (and per 900 rows)."""
+    groups = {}
+    for pk, value in values:
+        groups.setdefault(value, []).append(pk)
+    for value, pks in groups.items():
+        for start in range(0, len(pks), 900):
+            model.objects.filter(pk__in=pks[start : start + 900]).update(**{field: value})
+
+
+def add_board_declarations(w, applications):
+    """The board members declared no conflict (as before they read and decide)."""
+    ConflictDeclaration.objects.bulk_create(
+        [
+            ConflictDeclaration(
+                application=a, user=member, round=1, role="board", kind="none", has_conflict=False
+            )
+            for a in applications
+            for member in w.board
+        ],
+        batch_size=BATCH,
+    )
+
+
+def add_proposals(w, applications, now):
+    """An open proposal by the second board member, ``index % PROPOSAL_DAYS`` days old."""
+    decisions = Decision.objects.bulk_create(
+        [
+            Decision(
+                application=a,
+                application_version=version,
+                outcome=Decision.Outcome.APPROVE,
+                amount=a.requested_amount,
+                instrument=a.instrument,
+                proposed_by=w.board[1],
+            )
+            for a, version in zip(applications, versions(applications, now), strict=True)
+        ],
+        batch_size=BATCH,
+    )
+    # proposed_at is auto_now_add: set afterwards.
+    set_spread(
+        Decision,
+        "proposed_at",
+        [
+            (d.pk, now - datetime.timedelta(days=d.application_id % PROPOSAL_DAYS))
+            for d in decisions
+        ],
+    )
+
+
+def add_decisions_with_letters(w, applications, now):
+    """A confirmed decision (four eyes) and letter 1, decided ``index % DECIDED_DAYS`` days
+    (and two hours) ago, its letter in one of ``LETTER_STATUSES``."""
+    if not applications:
+        return
+    decided = {
+        a.pk: now - datetime.timedelta(days=a.pk % DECIDED_DAYS, hours=2) for a in applications
+    }
+    decisions = Decision.objects.bulk_create(
+        [
+            Decision(
+                application=a,
+                application_version=version,
+                outcome=(
+                    Decision.Outcome.APPROVE
+                    if a.state == State.APPROVED
+                    else Decision.Outcome.REJECT
+                ),
+                status=Decision.Status.CONFIRMED,
+                amount=a.requested_amount if a.state == State.APPROVED else None,
+                instrument=a.instrument,
+                reasons="" if a.state == State.APPROVED else REJECTION_REASONS,
+                proposed_by=w.board[0],
+                confirmed_by=w.board[1],
+                confirmed_at=decided[a.pk],
+            )
+            for a, version in zip(applications, versions(applications, now), strict=True)
+        ],
+        batch_size=BATCH,
+    )
+    letters = []
+    for decision in decisions:
+        status = LETTER_STATUSES[decision.application_id % len(LETTER_STATUSES)]
+        at = decided[decision.application_id] + datetime.timedelta(minutes=1)
+        done = status in (DecisionLetter.Status.SENT, DecisionLetter.Status.UNCERTAIN)
+        letters.append(
+            DecisionLetter(
+                application_id=decision.application_id,
+                decision=decision,
+                number=1,
+                status=status,
+                claimed_at=at,
+                attempts=3 if status == DecisionLetter.Status.FAILED else 1,
+                rendered_at=at if status != DecisionLetter.Status.FAILED else None,
+                sent_at=at if status == DecisionLetter.Status.SENT else None,
+                sha256="0" * 64 if status != DecisionLetter.Status.FAILED else "",
+                last_error="OSError: font not found"
+                if status == DecisionLetter.Status.FAILED
+                else "",
+                recipients=["kontakt@example.org"] if done else [],
+            )
+        )
+    DecisionLetter.objects.bulk_create(letters, batch_size=BATCH)

@@ -8,6 +8,13 @@ and reviews that disagree. Idempotent: the demo
 programme's name and the demo usernames identify what exists; a second run changes nothing.
 Mails go to an in-memory backend while seeding and Celery tasks run eagerly, so the approved
 application has its rendered decision letter even without a worker.
+
+Reminders: on the day after seeding (``manage.py send_reminders --now <tomorrow 10:00>``) a
+reminder of every registered rule is due: a review due and one overdue, a revision due in two
+days, a draft untouched for a month, an application awaiting the board for three weeks, an
+unconfirmed proposal, a letter that failed. Some stories therefore happened earlier
+(``demo.history``: moved back in time after seeding, since time-machine is no runtime
+dependency); the rejected application's letter is marked failed.
 """
 
 import contextlib
@@ -15,6 +22,7 @@ import datetime
 import logging
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -29,6 +37,7 @@ from applications.models import Application
 from decisions import services as decision_services
 from decisions.models import Decision, DecisionLetter
 from demo.applications import REVIEWS, _application_data, rubric_criteria
+from demo.history import DAYS_BACK, backdate
 from demo.pdf import demo_pdf
 from demo.people import (
     COMPANY_ADMINS,
@@ -52,6 +61,13 @@ from funding.models import (
 )
 from reviews import services as review_services
 from reviews.models import Assignment
+
+RETURN_DAYS = 3  # the returned application's deadline: in three days
+# What the office's start page shows for the demo's failed letter.
+FAILED_LETTER_ERROR = (
+    "Demo: seed_demo marked this letter as failed (no rendering was attempted). "
+    "Render it again on the application's page."
+)
 
 
 @contextlib.contextmanager
@@ -81,19 +97,22 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        apps = None
         with translation.override("de"), quiet_and_eager():
             with transaction.atomic():
                 users = self.seed_users()
                 programme, created = self.seed_programme()
                 if created or not programme.applications.exists():
                     organizations = self.seed_organizations(users)
-                    self.seed_applications(programme, organizations, users)
+                    apps = self.seed_applications(programme, organizations, users)
                     message = "Demo data created."
                 else:
                     message = "Demo data already present; nothing changed."
             self.render_pending_letters(programme)
+            if apps is not None:
+                self.turn_back_the_clock(apps)
         self.stdout.write(self.style.SUCCESS(message))
-        self.print_logins(programme)
+        self.print_logins(programme, fresh=apps is not None)
 
     # ----- users, programme, organisations ------------------------------------------------------
 
@@ -242,7 +261,8 @@ class Command(BaseCommand):
             third, assignment, reason="Ich bin bis Ende Januar im Urlaub."
         )
 
-        # returned: the coordination office asks for the signed cooperation agreement.
+        # returned: the coordination office asks for the signed cooperation agreement, due in
+        # three days (tomorrow the company is reminded: applications.return_due).
         submit("returned")
         apps["returned"] = services.return_for_revision(
             coordinator,
@@ -250,7 +270,7 @@ class Command(BaseCommand):
             "Die Kooperationsvereinbarung mit dem Hotel am Mediapark ist nicht unterschrieben. "
             "Bitte laden Sie die von beiden Seiten unterzeichnete Fassung hoch und reichen Sie "
             "den Antrag erneut ein.",
-            today + datetime.timedelta(days=14),
+            today + datetime.timedelta(days=RETURN_DAYS),
         )
 
         # in_review: one review due tomorrow (reviewer declared, no conflict), one overdue.
@@ -321,7 +341,8 @@ class Command(BaseCommand):
         declare_none(board[1], "approved")
         decision_services.confirm_decision(board[1], decision)
 
-        # rejected: reviews recommend rejection, the board rejects with reasons.
+        # rejected: reviews recommend rejection, the board rejects with reasons; its letter
+        # could not be rendered (the office renders it again: decisions.letter_unsent).
         submit("rejected")
         review_round("rejected", ["negative", "conditions"])
         declare_none(board[1], "rejected")
@@ -337,6 +358,7 @@ class Command(BaseCommand):
         )
         declare_none(board[0], "rejected")
         decision_services.confirm_decision(board[0], decision)
+        self.fail_letter(apps["rejected"])
 
         # withdrawn: the company withdrew after submitting.
         submit("withdrawn")
@@ -346,6 +368,7 @@ class Command(BaseCommand):
             "Der Kooperationspartner hat seine Zusage zurückgezogen; wir reichen im nächsten "
             "Jahr neu ein.",
         )
+        return apps
 
     def disputed_round(self, apps, coordinator, panel, board, programme, review_round):
         """Two reviews that disagree, a discussion (one post edited), the board's declarations."""
@@ -400,6 +423,23 @@ class Command(BaseCommand):
 
     # ----- letters -------------------------------------------------------------------------------
 
+    def fail_letter(self, application):
+        """Seeding only: the application's new letter as if its renderings had failed.
+
+        A real failure needs ``LETTER_RENDER_ATTEMPTS`` broken renderings; the demo sets the
+        outcome directly, in the decision's transaction, so the letter task queued on commit
+        finds nothing to render (it only claims pending letters). The office's start page lists
+        the letter, the reminder sweep reminds the office, and "render again" produces it.
+        """
+        DecisionLetter.objects.filter(
+            application=application, status=DecisionLetter.Status.PENDING
+        ).update(
+            status=DecisionLetter.Status.FAILED,
+            attempts=settings.LETTER_RENDER_ATTEMPTS,
+            claimed_at=timezone.now(),
+            last_error=FAILED_LETTER_ERROR,
+        )
+
     def render_pending_letters(self, programme):
         """Render letters still pending (no worker ran them) so the demo has its PDF."""
         pending = DecisionLetter.objects.filter(
@@ -417,9 +457,18 @@ class Command(BaseCommand):
         for letter_id in pending.values_list("pk", flat=True):
             generate_decision_letter.apply(args=[letter_id])
 
+    # ----- reminders -----------------------------------------------------------------------------
+
+    def turn_back_the_clock(self, apps):
+        """Move the stories of ``DAYS_BACK`` back in time (after their mails and letters went
+        out, so those move too): tomorrow's reminder sweep has something of every rule to do."""
+        with transaction.atomic():
+            for key, days in DAYS_BACK.items():
+                backdate(apps[key], days)
+
     # ----- the logins table ---------------------------------------------------------------------
 
-    def print_logins(self, programme):
+    def print_logins(self, programme, fresh=False):
         titles = {key: data["title"] for key, (_org, data) in _application_data().items()}
         references = dict(
             Application.objects.filter(programme=programme, title__in=titles.values())
@@ -429,15 +478,20 @@ class Command(BaseCommand):
         ref = lambda key: references.get(titles[key]) or "-"  # noqa: E731
         hints = {
             "antrag": (
-                f"Integra (Köln): finish the draft and submit it; answer the return of "
-                f"{ref('returned')}; download the letter of {ref('approved')}"
+                f"Integra (Köln): finish the draft (untouched for a month) and submit it; answer "
+                f"the return of {ref('returned')} (due in {RETURN_DAYS} days); download the "
+                f"letter of {ref('approved')}"
             ),
-            "antrag2": f"Werkbank (Dortmund): follow {ref('submitted')}; read the rejection",
+            "antrag2": (
+                f"Werkbank (Dortmund): follow {ref('submitted')}; read the rejection of "
+                f"{ref('rejected')}"
+            ),
             "koordination": (
                 f"ask for the assignment proposal ({ref('submitted')}, "
                 f"{ref('submitted_second')}, {ref('submitted_declined')}: a corrected conflict, "
                 f"a declined assignment), confirm it and start the reviews; watch the overdue "
-                f"review of {ref('in_review')}; the weighted rubric is on the programme settings"
+                f"review of {ref('in_review')}; render the failed letter of {ref('rejected')} "
+                f"again; the weighted rubric is on the programme settings"
             ),
             "gutachter1": (
                 f"write the review of {ref('in_review')} (due tomorrow); join the discussion "
@@ -452,8 +506,8 @@ class Command(BaseCommand):
                 f"{ref('submitted_declined')}; your review of {ref('awaiting_decision')}"
             ),
             "vorstand1": (
-                f"propose a decision on {ref('awaiting_decision')} (the reviews disagree; "
-                f"read the discussion)"
+                f"propose a decision on {ref('awaiting_decision')} (waiting for three weeks; "
+                f"the reviews disagree; read the discussion)"
             ),
             "vorstand2": (
                 f"confirm or object to the proposal on {ref('proposed')}; "
@@ -475,3 +529,10 @@ class Command(BaseCommand):
             self.stdout.write("  " + "  ".join([*cells, row[3]]))
             if index == 0:
                 self.stdout.write("  " + "  ".join("-" * w for w in [*widths, len(row[3])]))
+        if fresh:  # the stories are set for the day after seeding
+            tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+            self.stdout.write("")
+            self.stdout.write(
+                "Reminders due tomorrow (every rule): python manage.py send_reminders --dry-run "
+                f"--now {tomorrow.isoformat()}T10:00"
+            )
