@@ -51,6 +51,7 @@ PROGRAMME = len(APPLICATION_FIELDS)  # the row's programme id, after the applica
 class ReturnDue(Rule):
     name = "applications.return_due"
     kinds = (DUE_SOON, OVERDUE, ESCALATED)
+
     def recent_for(self, offsets):
         """A due-soon key is due for up to its offset + 1 days, the others for LATE_DAYS."""
         return timedelta(days=max(offsets.widest(DUE_SOON_DAYS), LATE_DAYS) + 1)

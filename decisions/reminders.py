@@ -59,6 +59,7 @@ ID, ROUND, REFERENCE, TITLE, PROGRAMME, SINCE = range(6)
 class DecisionDue(Rule):
     name = "decisions.decision_due"
     kinds = (DECISION_DUE, DECISION_ESCALATED)
+
     def recent_for(self, offsets):
         """The first stage is due until the later one, the others for LATE_DAYS."""
         return timedelta(days=max(offsets.widest(ESCALATE_DAYS), LATE_DAYS) + 1)

@@ -64,6 +64,7 @@ REVIEWER = 7  # the reviewer's fields start here, in the order of a user's tuple
 class ReviewDue(Rule):
     name = "reviews.review_due"
     kinds = (DUE_SOON, OVERDUE, ESCALATED)
+
     def recent_for(self, offsets):
         """A due-soon key can be claimed from its offset before the due date, an overdue or
         escalation key during one occurrence."""

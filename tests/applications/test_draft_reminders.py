@@ -94,7 +94,7 @@ def test_registered_with_its_offsets():
     assert registered["draft_idle"].default == 30
     assert registered["draft_closing"].default == 14
     assert str(registered["draft_closing"].label) == (
-        "Draft: remind the applicant before the programme closes (days)"
+        "Entwurf: Antragsteller vor Einreichungsschluss erinnern (Tage vorher)"
     )
     # the settings page lists them first (the workflow's order)
     assert [o.name for o in registry.reminder_offsets()][:2] == ["draft_idle", "draft_closing"]

@@ -137,11 +137,11 @@ def test_an_empty_or_too_long_message_is_refused_and_nothing_is_written():
     coordinator = factories.coordinator()
     with pytest.raises(RuleViolation) as empty:
         thread.post_message(coordinator, application, " \r\n ")
-    assert empty.value.errors == {"body": ["Please write a message."]}
+    assert empty.value.errors == {"body": ["Bitte schreiben Sie eine Nachricht."]}
     with pytest.raises(RuleViolation) as long:
         thread.post_message(coordinator, application, "x" * (MESSAGE_MAX_LENGTH + 1))
     assert long.value.errors == {
-        "body": ["The message is 5001 characters long; at most 5000 are allowed."]
+        "body": ["Die Nachricht ist 5001 Zeichen lang; erlaubt sind höchstens 5000."]
     }
     assert Message.objects.count() == 0
     assert OutboxMail.objects.filter(kind="message_posted").count() == 0
@@ -221,7 +221,7 @@ def test_the_company_writes_the_active_coordinators_are_told(django_capture_on_c
     (sent,) = mail.outbox
     assert sent.to == row.recipients
     name = author.get_full_name()
-    assert f"{application.organization.name} ({name}) has written a message" in sent.body
+    assert f"{application.organization.name} ({name}) hat eine Nachricht zum Antrag" in sent.body
     assert "Reicht ein Angebot?" in sent.body
     # Not the author, not the company's other people, not the contact address.
     for address in (author.email, colleague.email, application.organization.contact_email):
@@ -268,7 +268,7 @@ def test_the_mail_quotes_the_first_500_characters(django_capture_on_commit_callb
     (sent,) = mail.outbox
     assert "a" * 500 + "…" in sent.body
     assert "ENDE" not in sent.body
-    assert "Read the whole message and answer it on the application's page:" in sent.body
+    assert "Lesen Sie die ganze Nachricht und antworten Sie auf der Seite des Antrags:" in sent.body
 
 
 def test_names_and_text_survive_unescaped_in_the_text_mail_and_escaped_in_the_html(
@@ -284,8 +284,8 @@ def test_names_and_text_survive_unescaped_in_the_text_mail_and_escaped_in_the_ht
     posted(django_capture_on_commit_callbacks, author, application, "Ist 5 < 7 & 'ok'?")
 
     (sent,) = mail.outbox
-    assert "Müller & Söhne <Inklusion> gGmbH (Seán O'Brien & <Co>) has written" in sent.body
-    assert "“Küche 'Zum <Stern>' & Café”" in sent.body
+    assert "Müller & Söhne <Inklusion> gGmbH (Seán O'Brien & <Co>) hat eine Nachricht" in sent.body
+    assert "„Küche 'Zum <Stern>' & Café“" in sent.body
     assert "Ist 5 < 7 & 'ok'?" in sent.body
     assert "&amp;" not in sent.body and "&lt;" not in sent.body and "&#x27;" not in sent.body
     (html, content_type) = sent.alternatives[0]

@@ -73,7 +73,11 @@ def test_the_coordination_office_sees_the_sections(client, programme):
     assert response.status_code == 200
     page = response.content.decode()
     assert "<h1>Settings: Fonds Nord</h1>" in page
-    assert [section.key for section, _html in response.context["sections"]] == ["rubric", "review", "reminders"]
+    assert [section.key for section, _html in response.context["sections"]] == [
+        "rubric",
+        "review",
+        "reminders",
+    ]
     assert 'id="section-rubric-heading">Scoring rubric</h2>' in page
     assert 'id="section-review-heading">Expert review</h2>' in page
     assert "Economic viability" in page  # the current rubric's criteria

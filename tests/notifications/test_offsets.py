@@ -7,6 +7,7 @@ import pytest
 import rules
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 
 from funding.errors import RuleViolation
 from notifications import offsets, programme_settings, registry
@@ -47,9 +48,10 @@ def test_the_rules_register_their_offsets_with_defaults():
     registered = {offset.name: offset for offset in registry.reminder_offsets()}
 
     assert ours({name: offset.default for name, offset in registered.items()}) == DEFAULTS
-    assert str(registered["review_due_soon"].label) == (
-        "Review: remind the reviewer before the due date (days)"
-    )
+    with translation.override("en"):
+        assert str(registered["review_due_soon"].label) == (
+            "Review: remind the reviewer before the due date (days)"
+        )
     names = [offset.name for offset in registry.reminder_offsets() if offset.name in DEFAULTS]
     assert names == list(DEFAULTS)  # the settings page's order
 
@@ -151,12 +153,12 @@ def test_the_office_stores_what_differs_from_the_defaults(caplog):
 def test_values_outside_the_limits_are_refused_each_by_name():
     fund = programme(review_due_soon=5)
 
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(RuleViolation) as refused, translation.override("de"):
         offsets.update_reminder_days(
             factories.coordinator(), fund, {"review_due_soon": 0, "decision_due": 366}
         )
 
-    message = "Please give a whole number of days from 1 to 365."
+    message = "Bitte geben Sie eine ganze Zahl von Tagen zwischen 1 und 365 an."
     assert refused.value.errors == {"review_due_soon": [message], "decision_due": [message]}
     fund.refresh_from_db()
     assert fund.reminder_days == {"review_due_soon": 5}
