@@ -43,7 +43,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from applications.models import Instrument
+from notifications import inbox
 from notifications.mails import absolute
+from notifications.models import Notification
 
 from .models import Decision, DecisionLetter
 
@@ -361,7 +363,31 @@ def send_letter_mail(letter):
     message.attach_alternative(html, "text/html")
     message.attach(letter_filename(letter), stored_bytes(letter), "application/pdf")
     message.send()
+    write_inboxes(letter, subject, body)
     return recipients
+
+
+def write_inboxes(letter, subject, body):
+    """The letter's entry in the inbox of each active member of the organisation."""
+    application = letter.application
+    members = get_user_model().objects.filter(
+        memberships__organization=application.organization, is_active=True
+    )
+    url = absolute(reverse("application-detail", args=[application.pk]))
+    inbox.deliver(
+        [
+            Notification(
+                user_id=user_id,
+                kind="letter",
+                subject=subject,
+                body=body.strip(),
+                url=url,
+                application_id=application.pk,
+                reference=application.reference or "",
+            )
+            for user_id in members.order_by("pk").values_list("pk", flat=True).distinct()
+        ]
+    )
 
 
 def letter_mail(letter):

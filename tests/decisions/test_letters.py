@@ -10,13 +10,13 @@ import pdfplumber
 import pytest
 from celery.exceptions import Retry
 from django.core.management import CommandError, call_command
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError, path2url
 
 from decisions import letters, tasks
 from decisions.models import Decision, DecisionLetter
+from notifications.models import Notification
 from tests.decisions.letter_factories import make_letter, stored_files
 from tests.factories import MembershipFactory, UserFactory
 
@@ -191,9 +191,7 @@ def test_task_twice_stores_one_file_and_sends_one_mail(media, mailoutbox):
     mail = mailoutbox[0]
     organization = letter.application.organization
     # templates/mail/letter.txt in the letter's language (German once the catalogue has it).
-    with translation.override("de"):
-        subject = gettext("Decision on your application %(reference)s")
-    assert mail.subject == subject % {"reference": "RK-2026-0042"}
+    assert mail.subject == "Entscheidung über Ihren Antrag RK-2026-0042"
     assert mail.alternatives[0][1] == "text/html"
     assert '<html lang="de">' in mail.alternatives[0][0]
     assert set(mail.to) == {
@@ -207,6 +205,13 @@ def test_task_twice_stores_one_file_and_sends_one_mail(media, mailoutbox):
     assert name == "Bescheid-RK-2026-0042-1.pdf"
     assert mimetype == "application/pdf"
     assert content == stored
+    # each member finds the letter's mail in the inbox, once (the second run sent nothing)
+    entries = Notification.objects.filter(kind="letter").order_by("user_id")
+    assert [(e.user_id, e.subject, e.reference) for e in entries] == [
+        (user.pk, "Entscheidung über Ihren Antrag RK-2026-0042", "RK-2026-0042")
+        for user in sorted([letter.application.created_by, colleague], key=lambda u: u.pk)
+    ]
+    assert entries[0].url.endswith(f"/applications/{letter.application.pk}/")
 
 
 def test_english_mail(mailoutbox):
