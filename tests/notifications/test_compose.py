@@ -12,6 +12,7 @@ from django.core import mail as django_mail
 from accounts.models import Profile
 from notifications import mails, outbox, registry, services, tasks
 from notifications.models import Notification, OutboxMail, Preference
+from notifications.reminders import html_part
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +205,10 @@ def test_the_profile_language_is_the_users_language_for_mails():
     plain = factories.UserFactory()
     assert registry.languages_of([english, plain]) == {english.pk: "en"}
     assert registry.languages_of([]) == {}
+
+
+def test_a_reminders_html_part_escapes_the_text_and_links_addresses():
+    html = html_part("Erinnerung", "Küche & <Service>\nZeile zwei\n\nhttps://rk.example/a/1/", "de")
+    assert '<html lang="de">' in html
+    assert "<p>Küche &amp; &lt;Service&gt;<br>Zeile zwei</p>" in html
+    assert '<a href="https://rk.example/a/1/" rel="nofollow">https://rk.example/a/1/</a>' in html
