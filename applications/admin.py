@@ -22,6 +22,7 @@ from django_fsm_log.models import StateLog
 from funding.admin import ReadOnlyAdmin, ReadOnlyInline, ReadOnlyMixin
 
 from .forms import SECTION_LABELS
+from . import history_notes
 from .models import (
     EDITABLE_FIELDS,
     EDITABLE_STATES,
@@ -271,5 +272,10 @@ class StateLogAdmin(ReadOnlyAdmin):
         "source_state",
         "state",
         "by",
-        "description",
+        "note",
     )
+
+    @admin.display(description=_("description"))
+    def note(self, entry):
+        """The description in the reader's language (system notes are stored neutral)."""
+        return history_notes.render(entry.description)

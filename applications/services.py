@@ -24,7 +24,7 @@ from funding.errors import RuleViolation, StateConflict
 from funding.models import DocumentKind, Organization
 from notifications.services import notify
 
-from . import checks
+from . import checks, history_notes
 from .forms import OrganizationForm
 from .models import (
     EDITABLE_FIELDS,
@@ -239,7 +239,7 @@ def submit(user, application, declarations):
         if first:
             app.reference = next_reference(timezone.localdate(now).year)
             app.submitted_at = now
-        app.submit(by=user, description=_("Version %(n)s") % {"n": app.submission_count + 1})
+        app.submit(by=user, description=history_notes.note("version", n=app.submission_count + 1))
         app.submission_count += 1
         app.last_submitted_at = now
         app.return_reason, app.return_deadline = "", None

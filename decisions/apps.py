@@ -7,10 +7,11 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Decisions")
 
     def ready(self):
-        from . import letter_reminders, mails, panels, reminders, signals
+        from . import history, letter_reminders, mails, panels, reminders, signals
 
         signals.connect()
         mails.register()
         panels.register()
         reminders.register()
         letter_reminders.register()
+        history.register()

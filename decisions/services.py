@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import checks
+from applications import checks, history_notes
 from applications.models import State
 from applications.services import ensure_perm, ensure_transition, locked, on_commit
 from funding.errors import RuleViolation, StateConflict
@@ -133,13 +133,12 @@ def confirm_decision(user, decision):
 
 def _confirm(user, app, programme, decision):
     method = app.approve if decision.outcome == Decision.Outcome.APPROVE else app.reject
+    name = user.get_full_name() or user.username
     if decision.proposed_by_id == user.pk:
-        note = _("Decided by %(user)s") % {"user": user.get_full_name() or user.username}
+        note = history_notes.note("decided_by", user=name)
     else:
-        note = _("Proposed by %(proposer)s, confirmed by %(user)s") % {
-            "proposer": decision.proposed_by.get_full_name() or decision.proposed_by.username,
-            "user": user.get_full_name() or user.username,
-        }
+        proposer = decision.proposed_by.get_full_name() or decision.proposed_by.username
+        note = history_notes.note("confirmed_by", proposer=proposer, user=name)
     method(by=user, description=note)
     app.save()
     decision.status = Decision.Status.CONFIRMED

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm_log.models import StateLog
 
+from applications import history_notes
 from applications.models import Application, Message
 from decisions.models import Decision
 from funding.models import BOARD, COORDINATORS, REVIEWERS
@@ -198,7 +199,7 @@ def _application(application, history, names, files):
             "to": entry.state,
             "by": names.label(entry.by_id),
             "description": (
-                entry.description or ""
+                history_notes.render(entry.description)
                 if names.is_member(entry.by_id) or entry.transition in SENT_TO_THE_COMPANY
                 else ""
             ),
