@@ -21,8 +21,8 @@ from django_fsm_log.models import StateLog
 
 from funding.admin import ReadOnlyAdmin, ReadOnlyInline, ReadOnlyMixin
 
-from .forms import SECTION_LABELS
 from . import history_notes
+from .forms import SECTION_LABELS
 from .models import (
     EDITABLE_FIELDS,
     EDITABLE_STATES,
