@@ -142,7 +142,16 @@ def test_broker_down_loses_nothing_and_the_sweeps_deliver_once(media_root, tmp_p
     assert letter.status == LetterStatus.PENDING
     rows = list(OutboxMail.objects.order_by("pk"))
     kinds = sorted(row.kind for row in rows)
-    assert kinds == ["assigned", "assigned", "decision_proposed", "returned", "submitted"]
+    assert kinds == [
+        "assigned",
+        "assigned",
+        "decision_proposed",
+        "returned",
+        "review_started",
+        "submitted",
+        "submitted_receipt",
+        "submitted_receipt",
+    ]
     assert {row.status for row in rows} == {OutboxMail.Status.PENDING}
     returned_row = OutboxMail.objects.get(kind="returned")
     assert "Handelsregisterauszug fehlt." in returned_row.body
@@ -304,6 +313,7 @@ def test_a_dropped_database_connection_mid_transition_writes_nothing(mailoutbox)
 
     client = Client(raise_request_exception=False)
     client.force_login(coordinator)
+    mailoutbox.clear()  # the receipt of the submission above
     post_save.connect(drop_connection, sender=OutboxMail)
     try:
         response = client.post(

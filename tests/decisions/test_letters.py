@@ -191,7 +191,7 @@ def test_task_twice_stores_one_file_and_sends_one_mail(media, mailoutbox):
     mail = mailoutbox[0]
     organization = letter.application.organization
     # templates/mail/letter.txt in the letter's language (German once the catalogue has it).
-    assert mail.subject == "Entscheidung über Ihren Antrag RK-2026-0042"
+    assert mail.subject == "Bescheid zu Ihrem Antrag RK-2026-0042"
     assert mail.alternatives[0][1] == "text/html"
     assert '<html lang="de">' in mail.alternatives[0][0]
     assert set(mail.to) == {
@@ -208,7 +208,7 @@ def test_task_twice_stores_one_file_and_sends_one_mail(media, mailoutbox):
     # each member finds the letter's mail in the inbox, once (the second run sent nothing)
     entries = Notification.objects.filter(kind="letter").order_by("user_id")
     assert [(e.user_id, e.subject, e.reference) for e in entries] == [
-        (user.pk, "Entscheidung über Ihren Antrag RK-2026-0042", "RK-2026-0042")
+        (user.pk, "Bescheid zu Ihrem Antrag RK-2026-0042", "RK-2026-0042")
         for user in sorted([letter.application.created_by, colleague], key=lambda u: u.pk)
     ]
     assert entries[0].url.endswith(f"/applications/{letter.application.pk}/")
