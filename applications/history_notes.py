@@ -40,3 +40,11 @@ def render(description):
         return str(text) % params
     except (ValueError, KeyError, TypeError):
         return description
+
+
+def shown(entries):
+    """The log entries with their descriptions as the reader should see them (a list)."""
+    entries = list(entries)
+    for entry in entries:
+        entry.description = render(entry.description)
+    return entries

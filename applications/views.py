@@ -23,7 +23,7 @@ from funding.audit import Action, log_access
 from funding.errors import StateConflict
 from funding.web import attempt
 
-from . import checks, extensions, forms, selectors, services
+from . import checks, extensions, forms, history_notes, selectors, services
 from .filters import ApplicationFilter
 from .models import Application, Document
 
@@ -78,7 +78,7 @@ def _detail_context(user, application, request=None):
         "application": application,
         "full": full,
         "sections": forms.SECTIONS,
-        "history": selectors.history(application) if full else [],
+        "history": history_notes.shown(selectors.history(application)) if full else [],
         "documents": selectors.documents(application) if full else [],
         "versions": selectors.versions(application) if full else [],
         "flags": checks.flags(application)

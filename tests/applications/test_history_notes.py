@@ -69,3 +69,11 @@ def test_the_migration_turns_old_german_and_english_notes_into_notes():
     descriptions = dict(log.values_list("transition", "description"))
     assert descriptions["submit"] == "Fassung 1"
     assert descriptions["approve"] == "Vorgeschlagen von Anna Berg, bestätigt von Bernd Carl"
+
+
+def test_the_page_shows_the_note_in_the_readers_language(client, english):
+    application = states.submitted()
+    client.force_login(application.created_by)
+    page = client.get(f"/applications/{application.pk}/").content.decode()
+    assert " — Version 1</li>" in page
+    assert "rk:" not in page
