@@ -7,6 +7,8 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews")
 
     def ready(self):
+        from applications import history_notes
+
         from . import discussion, mails, panels, programme_settings, reminders, signals
 
         signals.connect()
@@ -15,3 +17,6 @@ class ReviewsConfig(AppConfig):
         reminders.register()
         discussion.register()
         programme_settings.register()
+        history_notes.add_note(
+            "round_complete", _("automatic: the last required review was submitted")
+        )

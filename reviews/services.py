@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications import history_notes
 from applications.models import Application, State
 from applications.services import ensure_perm, ensure_transition, locked
 from funding import roles
@@ -392,7 +393,7 @@ def submit_review(user, assignment, data):
             assignment.save(update_fields=["status"])
         done = app.assignments.filter(round=app.submission_count, status=Assignment.Status.DONE)
         if app.state == State.IN_REVIEW and done.count() >= app.programme.reviews_required:
-            _complete(app, user, _("automatic: the last required review was submitted"))
+            _complete(app, user, history_notes.note("round_complete"))
     return review
 
 

@@ -13,6 +13,14 @@ from django.db import migrations
 PREFIX = "rk:"
 PATTERNS = [
     ("submit", re.compile(r"^(?:Version|Fassung) (?P<n>\d+)$"), "version"),
+    (
+        "complete_review",
+        re.compile(
+            r"^(?:automatic: the last required review was submitted"
+            r"|automatisch: Das letzte erforderliche Gutachten wurde eingereicht)$"
+        ),
+        "round_complete",
+    ),
     ("approve|reject", re.compile(r"^(?:Decided by|Entschieden von) (?P<user>.+)$"), "decided_by"),
     (
         "approve|reject",
@@ -25,6 +33,7 @@ PATTERNS = [
 ]
 GERMAN = {
     "version": "Fassung %(n)s",
+    "round_complete": "automatisch: Das letzte erforderliche Gutachten wurde eingereicht",
     "decided_by": "Entschieden von %(user)s",
     "confirmed_by": "Vorgeschlagen von %(proposer)s, bestätigt von %(user)s",
 }
@@ -33,6 +42,8 @@ GERMAN = {
 def params_of(key, match):
     if key == "version":
         return {"n": int(match["n"])}
+    if key == "round_complete":
+        return {}
     if key == "decided_by":
         return {"user": match["user"]}
     return {"proposer": match["p1"] or match["p2"], "user": match["u1"] or match["u2"]}

@@ -39,9 +39,7 @@ def test_an_unknown_note_is_refused_when_written():
 
 def test_submitting_and_deciding_store_notes():
     application = states.approved()
-    descriptions = dict(
-        StateLog.objects.for_(application).values_list("transition", "description")
-    )
+    descriptions = dict(StateLog.objects.for_(application).values_list("transition", "description"))
     assert descriptions["submit"] == 'rk:{"key": "version", "n": 1}'
     assert descriptions["approve"].startswith('rk:{"key": "')
     with translation.override("en"):

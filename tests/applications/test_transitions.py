@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from applications import services
+from applications import history_notes, services
 from applications.models import Application, ApplicationVersion, ReferenceCounter
 from decisions import services as decision_services
 from funding.errors import RuleViolation, StateConflict
@@ -146,7 +146,8 @@ def test_transition_allowed_or_refused_by_role(transition, state, role):
         application.refresh_from_db()
         assert application.state == TARGETS[transition]
         log = StateLog.objects.for_(application).latest("timestamp")
-        assert (log.transition, log.source_state, log.state, log.by_id, log.description) == (
+        shown = history_notes.render(log.description) if log.description else log.description
+        assert (log.transition, log.source_state, log.state, log.by_id, shown) == (
             transition,
             state,
             TARGETS[transition],
@@ -293,9 +294,9 @@ def test_the_log_names_who_when_from_to_and_comment_for_a_whole_life():
         ("approve", "awaiting_decision", "approved"),
     ]
     assert rows[0][3] == application.created_by.pk
-    assert rows[0][4] == "Version 1"
-    assert rows[2][4] == "automatic: the last required review was submitted"
-    assert rows[3][4].startswith("Proposed by ")
+    assert history_notes.render(rows[0][4]) == "Version 1"
+    assert history_notes.render(rows[2][4]) == "automatic: the last required review was submitted"
+    assert history_notes.render(rows[3][4]).startswith("Proposed by ")
     assert all(
         before <= log.timestamp <= timezone.now() for log in StateLog.objects.for_(application)
     )

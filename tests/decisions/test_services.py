@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from applications import services
+from applications import history_notes, services
 from decisions import selectors as decision_selectors
 from decisions import services as decision_services
 from decisions import tasks
@@ -86,7 +86,7 @@ def test_proposal_waits_for_a_second_member_whose_confirmation_approves(
     assert (decision.status, decision.confirmed_by) == ("confirmed", second)
     assert decision.confirmed_at is not None
     log = last_log(application)
-    assert (log.source_state, log.state, log.by, log.description) == (
+    assert (log.source_state, log.state, log.by, history_notes.render(log.description)) == (
         "awaiting_decision",
         "approved",
         second,
@@ -225,7 +225,7 @@ def test_without_four_eyes_a_proposal_takes_effect_at_once(
         member,
     )
     log = last_log(application)
-    assert (log.by, log.description) == (member, f"Decided by {name(member)}")
+    assert (log.by, history_notes.render(log.description)) == (member, f"Decided by {name(member)}")
     letter = DecisionLetter.objects.get()
     assert queued_letters == [letter.pk]
 

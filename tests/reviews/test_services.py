@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from applications import history_notes
 from applications import services as application_services
 from applications.models import Application
 from decisions import services as decision_services
@@ -317,7 +318,8 @@ def test_the_last_required_review_completes_the_round_automatically():
     assert application.state == "awaiting_decision"
     assert application.awaiting_since is not None
     log = StateLog.objects.for_(application).latest("timestamp")
-    assert (log.transition, log.source_state, log.state, log.by, log.description) == (
+    shown = history_notes.render(log.description)
+    assert (log.transition, log.source_state, log.state, log.by, shown) == (
         "complete_review",
         "in_review",
         "awaiting_decision",
@@ -477,7 +479,7 @@ def test_a_reviewer_who_is_also_on_the_board_is_logged_as_such_when_completing()
     services.start_review(coordinator, application)
     states.review(member, application)
     log = StateLog.objects.for_(application).latest("timestamp")
-    assert (log.by, log.description) == (member, AUTOMATIC)
+    assert (log.by, history_notes.render(log.description)) == (member, AUTOMATIC)
 
 
 # ----- resubmission: a new round ---------------------------------------------------------------
