@@ -7,10 +7,10 @@ form can show every violated rule beside its field.
 from collections import defaultdict
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from funding.models import DocumentKind
+from funding.numbers import format_decimal, format_money
 
 REQUIRED_FIELDS = (
     "title",
@@ -31,13 +31,13 @@ DECLARATIONS = ("declared_truthful", "declared_de_minimis", "declared_authorized
 
 
 def euro(value):
-    return f"{formats.number_format(value, 2, use_l10n=True, force_grouping=True)} €"
+    """An amount as the messages name it, in the reader's format: "60.000,00 €"."""
+    return format_money(value)
 
 
 def pct(value):
-    value = Decimal(value).normalize()
-    places = max(0, -value.as_tuple().exponent)
-    return formats.number_format(value, places, use_l10n=True)
+    """A percentage's number with the decimals it needs, in the reader's format: "1,5"."""
+    return format_decimal(value, grouping=False)
 
 
 def completeness(application):
@@ -152,6 +152,7 @@ def _limits(application):
             )
             % {"total": euro(a.financing_total), "eligible": euro(eligible)},
         )
+    yield from terms(p, a.loan_term_months, a.interest_rate, a.grace_period_months)
     if requested is not None:
         headroom = de_minimis_headroom(a)
         if requested > headroom:
@@ -163,6 +164,28 @@ def _limits(application):
                 )
                 % {"ceiling": euro(p.de_minimis_ceiling), "headroom": euro(max(headroom, 0))},
             )
+
+
+def terms(programme, loan_term_months, interest_rate, grace_period_months):
+    """The programme's rules on the terms, for the application and the board's decision alike;
+    each yields (field, message) when violated: the interest rate at most the programme's
+    maximum, a term of at least one month, a grace period no longer than the term."""
+    if interest_rate is not None and interest_rate > programme.max_interest_rate:
+        yield (
+            "interest_rate",
+            _("The interest rate exceeds the programme's maximum of %(max)s %% p.a.")
+            % {"max": pct(programme.max_interest_rate)},
+        )
+    if loan_term_months is not None and loan_term_months < 1:
+        yield ("loan_term_months", _("The term must be at least one month."))
+    if None not in (loan_term_months, grace_period_months) and (
+        grace_period_months > loan_term_months
+    ):
+        yield (
+            "grace_period_months",
+            _("The grace period (%(grace)s months) is longer than the term (%(term)s months).")
+            % {"grace": grace_period_months, "term": loan_term_months},
+        )
 
 
 def de_minimis_headroom(application, granted_since_declaration=Decimal("0")):

@@ -1,13 +1,17 @@
 """Forms of the applicant's sections and the office's actions. ``state`` is in none of them."""
 
 import datetime
+from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import DocumentKind, Organization, Programme, Sector
+from funding.numbers import formfield_for, kind_of
 
 from .models import SECTION_FIELDS, Application
 
@@ -56,17 +60,53 @@ class SectionForm(forms.ModelForm):
 
 
 def section_form(section):
-    """A ModelForm class for one section of the application."""
+    """A ModelForm class for one section of the application.
+
+    Every amount, percentage and rate is a ``funding.numbers.LocalDecimalField``: typed and
+    shown in the user's language ("60.000,00", "1,5"), with the model's limits.
+    """
     _label, fields = SECTIONS[section]
     meta = type(
         "Meta",
         (),
-        {"model": Application, "fields": fields, "widgets": {"planned_start": DateInput()}},
+        {
+            "model": Application,
+            "fields": fields,
+            "widgets": {"planned_start": DateInput()},
+            "formfield_callback": formfield_for,
+        },
     )
     form = type(f"{section.title()}Form", (SectionForm,), {"Meta": meta})
     for name in fields:
         form.base_fields[name].required = False
     return form
+
+
+def snapshot_rows(snapshot):
+    """[(label, value, kind)] of a version's frozen fields, for ``applications/version.html``.
+
+    The snapshot keeps JSON (amounts as "80000.00", dates as "2027-03-01"); each value comes
+    back typed so that the page shows it in the reader's format: ``kind`` is ``money``,
+    ``percent``, ``number``, ``date`` or ``plain`` (choices by their label).
+    """
+    return [_snapshot_row(name, snapshot.get(name)) for name in SNAPSHOT_FIELDS]
+
+
+def _snapshot_row(name, value):
+    field = Application._meta.get_field(name)
+    label, kind = capfirst(field.verbose_name), "plain"
+    if value in (None, ""):
+        return label, value, kind
+    if field.choices:
+        return label, dict(field.flatchoices).get(value, value), kind
+    try:
+        if isinstance(field, models.DecimalField):
+            return label, Decimal(str(value)), kind_of(field.max_digits, field.decimal_places)
+        if isinstance(field, models.DateField):
+            return label, datetime.date.fromisoformat(value), "date"
+    except (InvalidOperation, TypeError, ValueError):
+        pass  # not what the field keeps: shown as it is
+    return label, value, kind
 
 
 class NewApplicationForm(forms.Form):

@@ -2,8 +2,10 @@
 
 The rules of a decision (amount within the requested amount, the remaining budget and the de
 minimis headroom; reasons for a rejection; a note for an objection) are checked by the
-services, which answer with every violated rule (422); these forms only check the input's shape
-(400).
+services, which answer with every violated rule (422); these forms check the input's shape
+(400): amounts and rates typed in the user's language (``funding.numbers``), and the
+programme's rules on the terms (``applications.checks.terms``: the maximum interest rate, the
+term, the grace period) that the application had to meet as well.
 """
 
 from decimal import Decimal
@@ -11,7 +13,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from applications import checks
 from applications.models import Instrument
+from funding.numbers import MONEY, PERCENT, LocalDecimalField
 from reviews.forms import ConflictForm
 
 from .models import Decision
@@ -23,7 +27,8 @@ class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Decision"), choices=Decision.Outcome.choices, widget=forms.RadioSelect
     )
-    amount = forms.DecimalField(
+    amount = LocalDecimalField(
+        kind=MONEY,
         label=_("Granted amount (EUR)"),
         max_digits=14,
         decimal_places=2,
@@ -36,7 +41,8 @@ class DecisionForm(forms.Form):
     loan_term_months = forms.IntegerField(
         label=_("Term (months)"), min_value=1, max_value=360, required=False
     )
-    interest_rate = forms.DecimalField(
+    interest_rate = LocalDecimalField(
+        kind=PERCENT,
         label=_("Interest rate (% p.a.)"),
         max_digits=5,
         decimal_places=2,
@@ -61,6 +67,7 @@ class DecisionForm(forms.Form):
     )
 
     def __init__(self, *args, application=None, **kwargs):
+        self.application = application
         if application is not None and not kwargs.get("initial"):
             kwargs["initial"] = {
                 "amount": application.requested_amount,
@@ -77,6 +84,11 @@ class DecisionForm(forms.Form):
                 for name in ("loan_term_months", "interest_rate"):
                     if data.get(name) is None and name not in self.errors:
                         self.add_error(name, _("A loan needs its term and interest rate."))
+            if self.application is not None:
+                values = {name: data.get(name) for name in TERMS if name != "instrument"}
+                for name, message in checks.terms(self.application.programme, **values):
+                    if name not in self.errors:
+                        self.add_error(name, message)
         return data
 
     def service_arguments(self):

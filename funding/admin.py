@@ -64,6 +64,7 @@ class ProgrammeForm(forms.ModelForm):
             "cap_per_secured_job",
             "quota_min_percent",
             "quota_flag_percent",
+            "max_interest_rate",
             "de_minimis_ceiling",
             "required_documents",
             "reviews_required",
@@ -102,6 +103,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
                     "cap_per_secured_job",
                     "quota_min_percent",
                     "quota_flag_percent",
+                    "max_interest_rate",
                     "de_minimis_ceiling",
                     "required_documents",
                 )

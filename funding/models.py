@@ -68,6 +68,14 @@ class Programme(models.Model):
         verbose_name=_("share of severely disabled staff above which to flag (%)"),
         default=Decimal("50"),
     )
+    max_interest_rate = percent(
+        verbose_name=_("maximum interest rate (% p.a.)"),
+        default=Decimal("6.00"),
+        help_text=_(
+            "An application cannot be submitted, and the board cannot decide, with a higher "
+            "interest rate."
+        ),
+    )
     required_documents = models.JSONField(
         _("required documents"), default=default_required_documents, blank=True
     )

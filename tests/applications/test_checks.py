@@ -7,6 +7,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from applications import checks, services
 from funding.errors import RuleViolation
@@ -442,6 +444,61 @@ def test_as_many_severely_disabled_as_total_staff_is_possible_and_flagged():
 def test_no_staff_at_all_is_refused():
     application = make(staff_total=0, staff_severely_disabled=0)
     assert violations(application) == {"staff_total": ["The total staff must be at least 1."]}
+
+
+# ----- terms: interest rate ≤ programme maximum, term ≥ 1 month, grace ≤ term -----------------
+
+
+def test_interest_rate_equal_to_the_programme_maximum_passes():
+    assert violations(make(programme(max_interest_rate=D("6")), interest_rate=D("6.00"))) == {}
+
+
+def test_interest_rate_a_hundredth_above_the_maximum_is_refused():
+    application = make(programme(max_interest_rate=D("5.50")), interest_rate=D("5.51"))
+    assert violations(application) == {
+        "interest_rate": ["The interest rate exceeds the programme's maximum of 5.5 % p.a."]
+    }
+
+
+def test_the_maximum_is_named_in_the_readers_format():
+    application = make(programme(max_interest_rate=D("5.25")), interest_rate=D("7"))
+    with translation.override("de"):
+        expected = gettext("The interest rate exceeds the programme's maximum of %(max)s %% p.a.")
+        assert violations(application)["interest_rate"] == [expected % {"max": "5,25"}]
+
+
+def test_the_default_maximum_is_six_per_cent():
+    assert factories.ProgrammeFactory.build().max_interest_rate == D("6.00")
+    assert violations(make(interest_rate=D("6.01")))["interest_rate"] == [
+        "The interest rate exceeds the programme's maximum of 6 % p.a."
+    ]
+
+
+def test_the_maximum_holds_for_a_silent_partnership_rate_too():
+    application = make(instrument="silent_partnership", interest_rate=D("9"))
+    assert list(violations(application)) == ["interest_rate"]
+
+
+def test_a_term_of_zero_months_is_refused():
+    application = make(loan_term_months=0, grace_period_months=0)
+    assert violations(application) == {"loan_term_months": ["The term must be at least one month."]}
+
+
+def test_a_grace_period_as_long_as_the_term_passes():
+    assert violations(make(loan_term_months=24, grace_period_months=24)) == {}
+
+
+def test_a_grace_period_longer_than_the_term_is_refused():
+    application = make(loan_term_months=24, grace_period_months=25)
+    assert violations(application) == {
+        "grace_period_months": ["The grace period (25 months) is longer than the term (24 months)."]
+    }
+
+
+def test_the_terms_rules_are_one_function_for_application_and_decision():
+    rules = checks.terms(programme(max_interest_rate=D("3")), 12, D("3.5"), 13)
+    assert [field for field, _message in rules] == ["interest_rate", "grace_period_months"]
+    assert list(checks.terms(programme(), None, None, None)) == []
 
 
 # ----- every violated rule together ----------------------------------------------------------

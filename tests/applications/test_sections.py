@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from applications import forms
 from applications.models import Application
+from funding.numbers import format_decimal
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +59,14 @@ def values(application, fields):
     return {name: getattr(application, name) for name in fields}
 
 
+def typed(value):
+    """A field's value as a German user types it ("60000,00"); "" for None."""
+    if value is None:
+        return ""
+    with translation.override("de"):
+        return format_decimal(value) if isinstance(value, Decimal) else value
+
+
 def test_every_section_and_field_is_covered():
     assert {key: tuple(fields) for key, fields in EMPTIED.items()} == {
         key: tuple(fields) for key, (_label, fields) in forms.SECTIONS.items()
@@ -92,7 +102,7 @@ def test_clearing_a_not_null_field_alone_saves_its_default(client, section, fiel
     client.force_login(draft.created_by)
     before = values(draft, fields)
     data = {**before, field: "", "version": draft.version}
-    data = {name: "" if value is None else value for name, value in data.items()}
+    data = {name: typed(value) for name, value in data.items()}
     assert getattr(draft, field) != default
     response = client.post(section_url(draft, section), data)
     assert response.status_code == 302

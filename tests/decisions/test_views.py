@@ -39,12 +39,13 @@ def euro(amount):
         return checks.euro(Decimal(amount))
 
 
+# As a German board member types it (the site's default language).
 APPROVE = {
     "outcome": "approve",
-    "amount": "50000.00",
+    "amount": "50.000,00",
     "instrument": "loan",
     "loan_term_months": "84",
-    "interest_rate": "1.50",
+    "interest_rate": "1,5",
     "grace_period_months": "12",
     "conditions": "Jährlicher Verwendungsnachweis bis 31. März.",
     "reasons": "",
@@ -284,8 +285,9 @@ def test_four_eyes_propose_then_confirm(client, world):
 
     page = client_for(client, first).get(decide_url)
     html = page.content.decode()
-    assert 'value="60000.00"' in html  # the amount is prefilled with the requested amount
-    assert 'value="84"' in html and 'value="1.50"' in html  # and the terms
+    # the amount is prefilled with the requested amount, and the terms, in German format
+    assert 'name="amount" value="60.000,00"' in html
+    assert 'value="84"' in html and 'name="interest_rate" value="1,5"' in html
     assert reverse("application-return", args=[application.pk]) in html
 
     response = client.post(decide_url, APPROVE)
