@@ -6,12 +6,14 @@ that guards it; the app that owns that step of the workflow registers it in its 
 (see docs/design.md, "Roles and permissions").
 """
 
+import datetime
 from decimal import Decimal
 
 import rules
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
@@ -77,6 +79,37 @@ def allowed(permission):
 class Instrument(models.TextChoices):
     LOAN = "loan", _("Loan")
     SILENT_PARTNERSHIP = "silent_partnership", _("Silent partnership")
+
+
+# The application list's sort keys (``selectors.LIST_SORTS``), each backed by an index
+# (``Application.Meta.indexes``, with the id as the tiebreak), so that every order can be paged
+# by keyset. None is ever NULL: an empty value counts as the smallest (no reference yet, not
+# submitted, no amount); the deadline (the return deadline, only while returned) as the latest.
+# The state sorts in the order of the workflow.
+EARLIEST = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+LATEST_DAY = datetime.date(9999, 12, 31)
+LIST_SORT_KEYS = {
+    "changed": models.F("updated_at"),
+    "reference": Coalesce("reference", models.Value("")),
+    "submitted": Coalesce("last_submitted_at", models.Value(EARLIEST)),
+    "amount": Coalesce("requested_amount", models.Value(Decimal("-1"))),
+    "state": models.Case(
+        *(
+            models.When(state=value, then=models.Value(rank))
+            for rank, value in enumerate(State.values)
+        ),
+        default=models.Value(len(State.values)),
+        output_field=models.IntegerField(),
+    ),
+    "deadline": models.Case(
+        # (the lookups in the order the migration writes them, so that it stays unchanged)
+        models.When(
+            return_deadline__isnull=False, state=State.RETURNED.value, then="return_deadline"
+        ),
+        default=models.Value(LATEST_DAY),
+        output_field=models.DateField(),
+    ),
+}
 
 
 class Application(ConcurrentTransitionMixin, models.Model):
@@ -173,6 +206,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["programme", "state"]),
             models.Index(fields=["state", "awaiting_since", "id"], name="board_queue_order"),
+            *(
+                models.Index(key, "id", name=f"list_sort_{name}")
+                for name, key in LIST_SORT_KEYS.items()
+            ),
         ]
 
     def __str__(self):

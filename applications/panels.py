@@ -1,54 +1,96 @@
-"""The application's items on the start page (``funding.panels``), a few queries per role."""
+"""The application's items on the start page (``funding.panels``): one query per role.
 
+Each count uses the condition of the list filter it links to (``filters``), so that the card
+and the filtered list show the same applications. The step bar and the "what happens next"
+box of the application's page are in ``progress``.
+"""
+
+from django.db.models import Count, Min, Q
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from funding import panels
+from funding import panels, roles
 from funding.panels import Action, Item
 
-from . import selectors
+from .filters import returned_q, stage_q
 from .models import Application, State
 
-IN_PROGRESS = (State.SUBMITTED, State.IN_REVIEW, State.AWAITING_DECISION)
+
+def _list(**query):
+    """The application list filtered by ``query`` (in the order given)."""
+    url = reverse("application-list")
+    return url + "?" + "&".join(f"{key}={value}" for key, value in query.items())
 
 
 def applicant_items(user):
-    own = Application.objects.filter(organization__members=user)
-    counts = selectors.state_counts(
-        own, [State.DRAFT, State.RETURNED, *IN_PROGRESS, State.APPROVED]
+    """Drafts to finish, returns to revise (with the nearest deadline), decisions to read;
+    then what is with the office, the experts or the board."""
+    own = Application.objects.filter(organization_id__in=roles.organization_ids(user))
+    figures = own.order_by().aggregate(
+        returned=Count("pk", filter=Q(state=State.RETURNED)),
+        deadline=Min("return_deadline", filter=Q(state=State.RETURNED)),
+        draft=Count("pk", filter=Q(state=State.DRAFT)),
+        decided=Count("pk", filter=stage_q("decided")),
+        in_progress=Count("pk", filter=stage_q("in_progress")),
     )
-    url = reverse("application-list")
+    deadline = figures["deadline"]
+    note = (
+        gettext("Next deadline: %(date)s")
+        % {"date": formats.date_format(deadline, "SHORT_DATE_FORMAT")}
+        if deadline
+        else ""
+    )
     return [
         Item(
-            _("Returned for revision: please complete"),
-            counts[State.RETURNED],
-            f"{url}?state=returned",
+            _("Returned for revision: please revise and submit again"),
+            figures["returned"],
+            _list(state=State.RETURNED),
+            note=note,
         ),
-        Item(_("Drafts"), counts[State.DRAFT], f"{url}?state=draft"),
+        Item(_("Drafts to finish and submit"), figures["draft"], _list(state=State.DRAFT)),
+        Item(
+            _("Decided: read the outcome and the letter"),
+            figures["decided"],
+            _list(stage="decided"),
+        ),
         Item(
             _("Being checked, reviewed or decided"),
-            sum(counts[state] for state in IN_PROGRESS),
-            url,
+            figures["in_progress"],
+            _list(stage="in_progress"),
+            todo=False,
         ),
-        Item(_("Approved"), counts[State.APPROVED], f"{url}?state=approved"),
         Action(_("Start a new application"), reverse("application-new")),
     ]
 
 
 def coordinator_items(user):
-    counts = selectors.state_counts(Application.objects.all(), IN_PROGRESS)
-    url = reverse("application-list")
+    """Submitted applications to check, returns past their deadline; then the overview."""
+    today = timezone.localdate()
+    figures = Application.objects.order_by().aggregate(
+        submitted=Count("pk", filter=Q(state=State.SUBMITTED)),
+        returned_overdue=Count("pk", filter=returned_q("overdue", today)),
+        in_review=Count("pk", filter=Q(state=State.IN_REVIEW)),
+        awaiting=Count("pk", filter=Q(state=State.AWAITING_DECISION)),
+    )
     return [
         Item(
             _("Submitted: check and assign reviewers"),
-            counts[State.SUBMITTED],
-            f"{url}?state=submitted",
+            figures["submitted"],
+            _list(state=State.SUBMITTED),
         ),
-        Item(_("In review"), counts[State.IN_REVIEW], f"{url}?state=in_review"),
+        Item(
+            _("Returned, deadline passed without a new submission"),
+            figures["returned_overdue"],
+            _list(returned="overdue"),
+        ),
+        Item(_("In review"), figures["in_review"], _list(state=State.IN_REVIEW), todo=False),
         Item(
             _("Awaiting the board's decision"),
-            counts[State.AWAITING_DECISION],
-            f"{url}?state=awaiting_decision",
+            figures["awaiting"],
+            _list(state=State.AWAITING_DECISION),
+            todo=False,
         ),
     ]
 

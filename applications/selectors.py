@@ -5,7 +5,7 @@ Who may see an application is answered by the permissions (``applications.see`` 
 """
 
 import rules
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_fsm_log.models import StateLog
@@ -15,7 +15,7 @@ from funding.logs import note_here
 from funding.models import Membership
 
 from . import checks
-from .models import Application, Document
+from .models import LIST_SORT_KEYS, Application, Document, State
 
 LIST_FIELDS = (
     "id",
@@ -25,10 +25,29 @@ LIST_FIELDS = (
     "updated_at",
     "last_submitted_at",
     "requested_amount",
+    "return_deadline",
     "programme__id",
     "programme__name",
     "organization__id",
     "organization__name",
+)
+
+# The list's ``?sort=`` keys (``models.LIST_SORT_KEYS``, each backed by an index) and the
+# direction a column header asks for first; "-key" sorts descending. The id breaks ties, in
+# the same direction. Anything else is ignored: the default order, latest change first.
+ASCENDING, DESCENDING = "ascending", "descending"
+LIST_SORTS = {
+    "reference": ASCENDING,
+    "submitted": DESCENDING,
+    "amount": DESCENDING,
+    "state": ASCENDING,
+    "deadline": ASCENDING,
+    "changed": DESCENDING,
+}
+DEFAULT_SORT = "-changed"
+# The deadline that applies: the return deadline while the application is returned.
+DEADLINE = Case(
+    When(state=State.RETURNED.value, then=F("return_deadline")), output_field=DateField()
 )
 
 
@@ -50,15 +69,37 @@ def get_readable_application(user, pk):
 
 
 def application_list(user):
-    """The list page's rows (the office: all; a company: its own), one query."""
+    """The list page's rows (the office: all; a company: its own), one query; each row with
+    ``deadline`` (the one that applies, see ``DEADLINE``). In the default order (``sorted_by``
+    changes it)."""
     if not user.is_authenticated:
         queryset = Application.objects.none()
     elif roles.is_coordinator(user):
         queryset = Application.objects.all()
     else:
         queryset = Application.objects.filter(organization_id__in=roles.organization_ids(user))
-    queryset = queryset.select_related("programme", "organization")
-    return queryset.only(*LIST_FIELDS).order_by("-updated_at", "-id")
+    queryset = queryset.select_related("programme", "organization").only(*LIST_FIELDS)
+    return sorted_by(queryset.annotate(deadline=DEADLINE), DEFAULT_SORT)
+
+
+def list_sort(value):
+    """The ``?sort=`` value if it is one of ``LIST_SORTS`` ("amount", "-amount"), else the
+    default: (sort, key, descending)."""
+    value = value if isinstance(value, str) else ""
+    key = value.removeprefix("-")
+    if key not in LIST_SORTS:
+        value, key = DEFAULT_SORT, DEFAULT_SORT.removeprefix("-")
+    return value, key, value.startswith("-")
+
+
+def sorted_by(queryset, sort):
+    """``queryset`` in the order of ``sort`` (see ``list_sort``): the key's indexed expression,
+    then the id, both in the same direction (one index scan, forwards or backwards)."""
+    _sort, key, descending = list_sort(sort)
+    expression = LIST_SORT_KEYS[key]
+    if descending:
+        return queryset.order_by(expression.desc(), F("id").desc())
+    return queryset.order_by(expression.asc(), F("id").asc())
 
 
 def search(queryset, text):

@@ -4,6 +4,18 @@ from . import thread_views, views
 
 urlpatterns = [
     path("applications/", views.application_list, name="application-list"),
+    path(
+        "applications/export.csv",
+        views.application_export,
+        {"file_format": "csv"},
+        name="application-export-csv",
+    ),
+    path(
+        "applications/export.xlsx",
+        views.application_export,
+        {"file_format": "xlsx"},
+        name="application-export-xlsx",
+    ),
     path("applications/new/", views.application_new, name="application-new"),
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/company/", views.company_edit, name="application-company"),

@@ -6,26 +6,35 @@ re-renders a form with what the user typed; ``funding.middleware`` renders the r
 """
 
 import rules
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from funding.audit import Action, log_access
 from funding.errors import StateConflict
 from funding.web import attempt
 
-from . import checks, extensions, forms, history_notes, selectors, services
+from . import (
+    checks,
+    export,
+    extensions,
+    forms,
+    history_notes,
+    presenters,
+    progress,
+    selectors,
+    services,
+)
 from .filters import ApplicationFilter
-from .models import Application, Document
+from .models import Document
 
 PAGE_SIZE = 50
 # Where a user without the list page finds their work instead (first that applies).
@@ -40,13 +49,59 @@ def application_list(request):
             if rules.has_perm(permission, user):
                 return redirect(url_name)
         raise PermissionDenied
-    filterset = ApplicationFilter(request.GET or None, selectors.application_list(user))
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    filterset, rows, sort = _list_rows(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "columns": _sort_links(query, sort),
+        "sort": "" if sort == selectors.DEFAULT_SORT else sort,  # kept when filtering
+    }
     return render(request, "applications/list.html", context)
+
+
+def _list_rows(request):
+    """The list's filter and its rows, filtered and sorted as ``request.GET`` asks (an invalid
+    filter shows every row, an unknown sort the default order): the page's and the export's."""
+    filterset = ApplicationFilter(
+        request.GET or None, selectors.application_list(request.user), request=request
+    )
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    sort, _key, _descending = selectors.list_sort(request.GET.get("sort"))
+    return filterset, selectors.sorted_by(rows, sort), sort
+
+
+def _sort_links(query, sort):
+    """{key: {"url", "sort"}} per sortable column: the link sorts by it (in its first direction,
+    or the other way when it is the current order); ``sort`` is its aria-sort, or None."""
+    current, descending = sort.removeprefix("-"), sort.startswith("-")
+    links = {}
+    for key, first in selectors.LIST_SORTS.items():
+        if key == current:
+            state = selectors.DESCENDING if descending else selectors.ASCENDING
+            wanted = key if descending else f"-{key}"
+        else:
+            state = None
+            wanted = f"-{key}" if first == selectors.DESCENDING else key
+        target = query.copy()
+        target["sort"] = wanted
+        links[key] = {"url": f"?{target.urlencode()}", "sort": state}
+    return links
+
+
+@login_required
+def application_export(request, file_format):
+    """The list as it is filtered and sorted, every page, as CSV or XLSX (``export``); for the
+    list's readers only, each row through the list's selector."""
+    if not rules.has_perm("applications.list", request.user):
+        raise PermissionDenied
+    _filterset, rows, _sort = _list_rows(request)
+    if file_format == "xlsx":
+        return export.xlsx_response(rows, request.LANGUAGE_CODE)
+    return export.csv_response(rows, request.LANGUAGE_CODE)
 
 
 @login_required
@@ -85,8 +140,7 @@ def _detail_context(user, application, request=None):
         if rules.has_perm("applications.read_flags", user, application)
         else [],
         "extra_actions": actions,
-        # with the request: a part's form carries its CSRF token
-        "parts": [render_to_string(part.template, part.context, request=request) for part in parts],
+        **progress.detail_context(user, application, parts, request),
     }
 
 
@@ -135,12 +189,16 @@ def section_edit(request, pk, section):
             status = 400
     if request.GET.get("check"):
         _attach_rule_notes(form, _pending(application))
+    shares = presenters.shares(form, application)
+    for name, share in shares.items():
+        form.fields[name].share = share
     context = {
         "application": application,
         "form": form,
         "section": section,
         "section_label": forms.SECTIONS[section][0],
         "version": request.POST.get("version", application.version),
+        "shares": shares,
     }
     return render(request, "applications/section_form.html", context, status=status)
 
@@ -190,7 +248,14 @@ def company_edit(request, pk):
 @login_required
 def documents(request, pk):
     application = _own_editable(request, pk)
-    form = forms.DocumentForm(_posted(request), request.FILES if request.method == "POST" else None)
+    present = selectors.documents(application)
+    required = presenters.required_documents(application, present)
+    missing = [item.kind for item in required if not item.present]
+    form = forms.DocumentForm(
+        _posted(request),
+        request.FILES if request.method == "POST" else None,
+        initial={"kind": missing[0]} if missing else None,
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -210,22 +275,32 @@ def documents(request, pk):
     context = {
         "application": application,
         "form": form,
-        "documents": selectors.documents(application),
-        "required": application.programme.required_document_labels(),
+        "documents": present,
+        "required": required,
+        "max_upload_mb": settings.MAX_UPLOAD_BYTES // 2**20,
     }
     return render(request, "applications/documents.html", context, status=status)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def document_delete(request, pk, document_pk):
+    """GET asks to confirm the removal; POST removes the document (the service checks state
+    and permission) and goes back to the documents page (303)."""
     application = _own_editable(request, pk)
     document = Document.objects.filter(application=application, pk=document_pk).first()
     if document is None:
         raise Http404
-    services.remove_document(request.user, document)
-    messages.success(request, _("The document has been removed."))
-    return redirect("application-documents", pk=pk)
+    if request.method == "POST":
+        services.remove_document(request.user, document)
+        messages.success(request, _("The document has been removed."))
+        return HttpResponseRedirect(reverse("application-documents", args=[pk]), status=303)
+    if not application.is_editable:
+        raise StateConflict(_("Documents can only be changed while the application is open."))
+    if not rules.has_perm("applications.edit_draft", request.user, application):
+        raise PermissionDenied(_("You may not remove documents of this application."))
+    context = {"application": application, "document": document}
+    return render(request, "applications/document_confirm_delete.html", context)
 
 
 @login_required
@@ -245,22 +320,31 @@ def document_download(request, pk, document_pk):
 
 @login_required
 def submit(request, pk):
+    """The submission checklist and the declarations. A refusal is listed once, by section and
+    field (each linked), in the checklist; a state conflict above the form."""
     application = _own_editable(request, pk)
     form = forms.DeclarationsForm(_posted(request))
     status = 200
+    violations = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        _submitted, refused = attempt(
-            lambda: services.submit(request.user, application, data), form
-        )
+        _submitted, refused = attempt(lambda: services.submit(request.user, application, data))
         if refused is None:
             messages.success(request, _("Your application has been submitted."))
             return redirect("application-detail", pk=pk)
         status = refused.status
+        if refused.status == 422:
+            violations = {**_pending(application), **checks.declarations(data)}
+        if not violations:  # a state conflict, or a rule the checklist cannot place
+            for message in refused.messages:
+                form.add_error(None, message)
+    if violations is None:
+        violations = _pending(application)
     context = {
         "application": application,
         "form": form,
-        "pending": _by_section(_pending(application)),
+        "pending": bool(violations),
+        "checklist": presenters.checklist(application, violations),
     }
     return render(request, "applications/submit.html", context, status=status)
 
@@ -274,17 +358,6 @@ def _attach_rule_notes(form, violations):
     for name, notes in violations.items():
         if name in form.fields:
             form.fields[name].rule_notes = notes
-
-
-def _by_section(errors):
-    """[(section key, label, [messages])] for the submission checklist."""
-    labels = {key: label for key, (label, _fields) in forms.SECTIONS.items()}
-    labels.update({"documents": _("Documents"), "submit": _("Submission")})
-    grouped = {}
-    for field, messages_ in errors.items():
-        key = forms.FIELD_SECTION.get(field, "submit")
-        grouped.setdefault(key, []).extend(messages_)
-    return [(key, labels[key], grouped[key]) for key in labels if key in grouped]
 
 
 @login_required
@@ -335,14 +408,6 @@ def version_detail(request, pk, number):
     version = application.versions.filter(number=number).select_related("submitted_by").first()
     if version is None:
         raise Http404
-    rows = [_snapshot_row(name, version.snapshot.get(name)) for name in forms.SNAPSHOT_FIELDS]
+    rows = forms.snapshot_rows(version.snapshot)
     context = {"application": application, "version": version, "rows": rows}
     return render(request, "applications/version.html", context)
-
-
-def _snapshot_row(name, value):
-    """(label, shown value) of one frozen field: choices by their label, not their code."""
-    field = Application._meta.get_field(name)
-    if field.choices and value:
-        value = dict(field.flatchoices).get(value, value)
-    return capfirst(field.verbose_name), value

@@ -27,7 +27,7 @@ from funding.errors import RuleViolation
 from funding.models import Programme
 from funding.web import attempt
 
-from . import discussion, forms, selectors, services
+from . import discussion, forms, panels, selectors, services
 from . import rubric as scoring
 from .models import Assignment, ConflictDeclaration
 
@@ -57,13 +57,16 @@ def _scored(review):
 def review_list(request):
     if not rules.has_perm("reviews.list", request.user):
         raise PermissionDenied
-    rows = list(selectors.own_assignments(request.user))
+    todo = request.GET.get("todo")
+    todo = todo if todo in panels.REVIEWER_TODO else None
+    rows = list(panels.reviewer_todo(selectors.own_assignments(request.user), todo))
     finished = [row for row in rows if selectors.is_finished(row)]
     finished.sort(key=lambda row: (row.review.submitted_at, row.pk), reverse=True)
     context = {
         "assignments": [row for row in rows if not selectors.is_finished(row)],
         "finished": finished,
         "today": timezone.localdate(),
+        "todo": todo,
     }
     return render(request, "reviews/list.html", context)
 
@@ -266,7 +269,9 @@ def _application(request, pk):
     return application_selectors.get_visible_application(request.user, pk)
 
 
-def _round_context(user, application, assign_form=None, close_form=None, errors=()):
+def _round_context(
+    user, application, assign_form=None, close_form=None, errors=(), start_errors=()
+):
     current, earlier = [], []
     assignments = list(selectors.round_assignments(application))
     selectors.review_points([selectors.own_review(a) for a in assignments])
@@ -298,6 +303,8 @@ def _round_context(user, application, assign_form=None, close_form=None, errors=
         "may_start": may_fire(application.start_review, user),
         "may_close": may_fire(application.complete_review, user),
         "errors": list(errors),
+        # a refused start, shown once, in the place of the rule it broke
+        "start_errors": list(start_errors),
         "today": timezone.localdate(),
         "declarations": declarations,
     }
@@ -361,7 +368,7 @@ def start(request, pk):
     application = _application(request, pk)
     _started, refused = attempt(lambda: services.start_review(request.user, application))
     if refused is not None:
-        return _render_round(request, application, refused.status, errors=refused.messages)
+        return _render_round(request, application, refused.status, start_errors=refused.messages)
     messages.success(request, _("The review round has started; the due dates count from today."))
     return redirect("review-round", pk=pk)
 

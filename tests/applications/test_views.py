@@ -266,8 +266,13 @@ def test_submit_lists_every_violated_rule_with_422(client, world):
     client.force_login(world["actors"]["owner"])
     response = client.post(url(world, "submit"), {"declared_truthful": "on"})
     assert response.status_code == 422
-    # five missing PDFs and the two missing declarations, above the form
-    assert len(response.context["form"].non_field_errors()) == 6
+    # five missing PDFs and the two missing declarations, once each in the checklist
+    entries = [entry for group in response.context["checklist"] for entry in group.entries]
+    assert [(entry.url, len(entry.messages)) for entry in entries] == [
+        *[(reverse("application-documents", args=[draft.pk]) + "#required", 1)] * 5,
+        ("#declarations", 1),
+    ]
+    assert response.context["form"].non_field_errors() == []
     draft.refresh_from_db()
     assert draft.state == State.DRAFT
 
@@ -357,7 +362,10 @@ def test_section_form_shows_each_violated_rule_beside_its_field(client, world):
     assert 'id="id_own_contribution_rules"' in response.content.decode()
     assert "rule_notes" not in vars(client.get(target).context["form"].fields["own_contribution"])
     data = {name: getattr(draft, name) or "" for name in forms.SECTIONS["financing"][1]}
-    response = client.post(f"{target}?check=1", {**data, "version": draft.version})
+    # the model's values as English input ("60000.00")
+    response = client.post(
+        f"{target}?check=1", {**data, "version": draft.version}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("application-submit", args=[draft.pk])
 

@@ -119,8 +119,8 @@ def test_csrf_failure_through_the_stack(client):
 def test_get_on_a_post_only_view_answers_our_405(client):
     application = factories.ApplicationFactory()
     client.force_login(application.created_by)
-    # require_POST answers before the view looks for the document
-    url = reverse("document-delete", args=[application.pk, 999])
+    # require_POST answers before the view checks who asks
+    url = reverse("review-start", args=[application.pk])
     response = client.get(url, headers=ENGLISH)
     assert response.status_code == 405
     assert response["Allow"] == "POST"
