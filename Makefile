@@ -17,6 +17,8 @@ PYTEST_ARGS ?=
 
 # Libraries WeasyPrint loads at run time; libharfbuzz-subset0 keeps a letter at ~70 ms.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# The browser tests (tests/browser, Playwright) drive Debian's Chromium, never a downloaded one.
+BROWSER_DEBS := chromium
 VAR_DIRS := var/broker/queue var/broker/processed var/media
 INSTALL_STAMP := .venv/.make-install-stamp
 
@@ -45,7 +47,8 @@ if command -v dpkg-query >/dev/null 2>&1; then \
 	fi
 endef
 
-.PHONY: help install debs run test bench serve lint messages compilemessages dirs
+.PHONY: help install debs browser-debs run test bench serve lint messages compilemessages dirs \
+	screenshots
 
 help:
 	@echo "make run      fresh machine -> app on http://127.0.0.1:8000 with demo data, worker, beat"
@@ -54,12 +57,22 @@ help:
 	@echo "make serve    production: gunicorn, celery worker, celery beat (DATABASE_URL, REDIS_URL)"
 	@echo "make lint     ruff, lint-imports (layers), bandit, makemigrations --check, pip-audit"
 	@echo "make messages makemessages for de and en"
+	@echo "make screenshots  docs/screenshots/*.png: each role's start page from the demo data"
 
 ## install: uv, .venv from uv.lock (frozen), Debian runtime libraries.
 install: debs $(INSTALL_STAMP)
 
 debs:
 	@$(call ensure-debs,$(RUNTIME_DEBS))
+
+# Chromium for the browser tests: installed when root with apt-get (CI); otherwise a note, and
+# the browser tests skip (under CI they fail instead, see tests/browser/conftest.py).
+browser-debs:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  $(call ensure-debs,$(BROWSER_DEBS)); \
+	elif ! command -v chromium >/dev/null 2>&1; then \
+	  echo "note: no chromium; the browser tests are skipped (sudo apt-get install -y chromium)" >&2; \
+	fi
 
 $(INSTALL_STAMP): pyproject.toml uv.lock
 	@if ! uv --version >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1; then \
@@ -92,8 +105,12 @@ run: install compilemessages dirs
 	@$(DEV) $(MANAGE) seed_demo > var/demo-logins.txt || { cat var/demo-logins.txt; exit 1; }
 	$(DEV) bash bin/run-dev
 
-test: install compilemessages dirs
+test: install browser-debs compilemessages dirs
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+# A throw-away demo database served on a free port of 127.0.0.1; Chromium logs in as each role.
+screenshots: install browser-debs compilemessages
+	$(UV) run --frozen python -m tests.browser.screenshots docs/screenshots
 
 bench: install dirs
 	$(UV) run --frozen python -m benchmarks

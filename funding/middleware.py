@@ -8,9 +8,10 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import FileUploadHandler
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from .errors import RuleViolation, StateConflict
@@ -18,11 +19,22 @@ from .errors import RuleViolation, StateConflict
 logger = logging.getLogger(__name__)
 
 
+def _resolves(path):
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
 class DomainErrorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if settings.DEBUG and not _resolves(request.path_info):
+            # DEBUG would show Django's technical 404, which users take for a crash
+            return render(request, "404.html", status=404)
         response = self.get_response(request)
         if isinstance(response, HttpResponseNotAllowed) and not response.content:
             # require_POST and friends answer with an empty body: show our page instead.
@@ -32,6 +44,8 @@ class DomainErrorMiddleware:
         return response
 
     def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return render(request, "404.html", {"exception": exception}, status=404)
         if isinstance(exception, ConcurrentTransition | TransitionNotAllowed):
             exception = StateConflict()
         if isinstance(exception, StateConflict):

@@ -160,3 +160,10 @@ def english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last: their live server commits data and the database is flushed
+    afterwards, which also empties what the migrations wrote (the role groups) for the
+    transactional tests that would follow."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
