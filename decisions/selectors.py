@@ -50,24 +50,26 @@ def _sort_annotations(sort):
     return {}
 
 
-def _awaiting(programme=None):
+def _awaiting(programme=None, where=None):
     queryset = Application.objects.filter(state=State.AWAITING_DECISION)
     if programme is not None:
         queryset = queryset.filter(programme=programme)
+    if where is not None:  # a start page's "to do" (``panels.board_todo_conditions``)
+        queryset = queryset.filter(where)
     return queryset
 
 
-def queue_size(programme=None):
+def queue_size(programme=None, where=None):
     """How many applications await a decision (a plain count, without the annotations)."""
-    return _awaiting(programme).count()
+    return _awaiting(programme, where).count()
 
 
-def queue_ids(programme=None, sort=DEFAULT_SORT):
+def queue_ids(programme=None, sort=DEFAULT_SORT, where=None):
     """The queue's order as ids only: cheap to page through (index on state, awaiting_since);
     sorted by mean or disagreement, the database aggregates just what the order needs."""
     sort = queue_sort(sort)
     return (
-        _awaiting(programme)
+        _awaiting(programme, where)
         .annotate(**_sort_annotations(sort))
         .order_by(*QUEUE_SORTS[sort])
         .values_list("pk", flat=True)
@@ -122,7 +124,9 @@ def board_queue(programme=None, user=None, sort=DEFAULT_SORT):
     )
 
 
-def board_queue_page(user, sort=DEFAULT_SORT, number=1, programme=None, per_page=PAGE_SIZE):
+def board_queue_page(
+    user, sort=DEFAULT_SORT, number=1, programme=None, per_page=PAGE_SIZE, where=None
+):
     """One page of the board queue, in three queries whatever the queue's length: the count,
     the page's ids in the ``sort`` order, the rows of that page with their summary.
 
@@ -130,8 +134,8 @@ def board_queue_page(user, sort=DEFAULT_SORT, number=1, programme=None, per_page
     ``Page`` whose ``object_list`` is the list of ``board_queue`` rows (the benchmark's case).
     """
     sort = queue_sort(sort)
-    paginator = Paginator(queue_ids(programme, sort), per_page)
-    paginator.count = queue_size(programme)
+    paginator = Paginator(queue_ids(programme, sort, where), per_page)
+    paginator.count = queue_size(programme, where)
     page = paginator.get_page(number)
     ids = list(page.object_list)
     rows = {row.pk: row for row in board_queue(programme, user, sort).filter(pk__in=ids)}

@@ -30,7 +30,7 @@ from reviews import summary
 from reviews.models import ConflictDeclaration
 from reviews.rules import reviewed_it
 
-from . import selectors, services
+from . import panels, selectors, services
 from .forms import BoardDeclarationForm, DecisionForm, ObjectionForm
 from .models import Decision
 
@@ -55,7 +55,12 @@ def queue(request):
     user = request.user
     _require_board(user)
     sort = selectors.queue_sort(request.GET.get("sort"))
-    page = selectors.board_queue_page(user, sort, request.GET.get("page"), per_page=PAGE_SIZE)
+    todo = request.GET.get("todo")
+    where = panels.board_todo_conditions(user).get(todo) if todo else None
+    todo = todo if where is not None else None
+    page = selectors.board_queue_page(
+        user, sort, request.GET.get("page"), per_page=PAGE_SIZE, where=where
+    )
     now = timezone.now()
     own_organizations = roles.organization_ids(user)
     for row in page:
@@ -75,7 +80,15 @@ def queue(request):
         "page": page,
         "max_score": summary.MAX_SCORE,
         "sort": sort,
-        "query": "" if sort == selectors.DEFAULT_SORT else f"sort={sort}",
+        "query": "&".join(
+            part
+            for part in (
+                "" if sort == selectors.DEFAULT_SORT else f"sort={sort}",
+                f"todo={todo}" if todo else "",
+            )
+            if part
+        ),
+        "todo": todo,
         "sorts": [
             ("waiting", _("longest waiting first")),
             ("mean", _("highest mean total first")),

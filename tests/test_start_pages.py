@@ -294,8 +294,14 @@ def test_the_board_counts_link_to_exactly_those_applications(client):
         assert found[f"{queue}?todo={todo}"] == 1, todo
         rows = decision_panels.board_todo(Application.objects.all(), member, todo)
         assert {row.pk for row in rows} == {world[todo].pk}, todo
+        # the link opens the board's queue with exactly that application
+        page = client.get(f"{queue}?todo={todo}")
+        assert [row.pk for row in page.context["page"]] == [world[todo].pk], todo
+        assert f'<a href="{queue}">' in page.content.decode()
     everything = Application.objects.all()
     assert decision_panels.board_todo(everything, member, "bogus") is everything
+    unfiltered = client.get(f"{queue}?todo=bogus")
+    assert len(list(unfiltered.context["page"])) == 6
 
 
 # ----- the company -------------------------------------------------------------------------------
