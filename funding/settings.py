@@ -157,6 +157,8 @@ LANGUAGES = [("de", _("German")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
+# Our English formats (day before month, 24-hour clock): funding/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["funding.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

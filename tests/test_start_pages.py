@@ -342,7 +342,7 @@ def test_the_company_counts_link_to_exactly_its_applications(client, at_now):
         assert listed(client, href) == {a.pk for a in world[name]}, href
     deadline = world["returned"][0].return_deadline
     assert 'Returned for revision: please revise and submit again <span class="note">' in page
-    assert f"Next deadline: {deadline:%m/%d/%Y}</span>" in page
+    assert f"Next deadline: {deadline:%d/%m/%Y}</span>" in page
 
 
 def test_the_companys_nearest_deadline_in_german(client, at_now):

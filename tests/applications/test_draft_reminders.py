@@ -285,10 +285,10 @@ def test_english_profile_gets_english_mail(mailoutbox):
     languages = {item.recipient_id: item.language for item in due.values()}
     assert languages == {creator.id: "en", other: "de"}
     (mail,) = [mail for mail in mailoutbox if mail.to == [creator.email]]
-    assert mail.subject == f"The programme closes on 06/30/2026: your draft “{application.title}”"
+    assert mail.subject == f"The programme closes on 30/06/2026: your draft “{application.title}”"
     assert mail.body.splitlines()[2] == (
         f"Your draft application “{application.title}” has not been submitted yet. The "
-        "programme Fonds Nord accepts applications until 06/30/2026 (that day included)."
+        "programme Fonds Nord accepts applications until 30/06/2026 (that day included)."
     )
     assert (
         "If you no longer plan to apply, you can withdraw the draft here: "

@@ -196,7 +196,7 @@ def test_the_company_reads_the_approval_first(client, approved):
     box = outcome(page)
     assert page.index('id="outcome"') < page.index('class="steps"') < page.index('id="company"')
     assert '<h2 id="outcome-heading">Your application has been approved</h2>' in box
-    assert "<p>The board decided on 11/16/2026.</p>" in box
+    assert "<p>The board decided on 16/11/2026.</p>" in box
     assert "<dt>Granted amount</dt><dd><strong>60,000.00&nbsp;€</strong></dd>" in box
     assert "<dt>Instrument</dt><dd>Loan</dd>" in box
     assert "<dt>Term</dt><dd>84 months</dd>" in box
@@ -206,7 +206,7 @@ def test_the_company_reads_the_approval_first(client, approved):
     download = reverse("letter-download", args=[approved.pk, letter.pk])
     assert (
         f'<a class="button" href="{download}">Download the decision letter (PDF)</a> '
-        "The letter was sent by mail on 11/16/2026."
+        "The letter was sent by mail on 16/11/2026."
     ) in box
     assert "governed by the loan agreement, which the coordination office sends separately" in box
     assert "Reasons" not in box

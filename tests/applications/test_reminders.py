@@ -283,6 +283,6 @@ def test_each_applicant_reads_the_reminder_in_their_language(mailoutbox):
 
     by_user = {mail.to[0]: mail for mail in mailoutbox}
     english = by_user.pop(creator.email)
-    assert english.subject == f"Revision due on 05/14/2026: application {application.reference}"
+    assert english.subject == f"Revision due on 14/05/2026: application {application.reference}"
     (other,) = by_user.values()
     assert other.subject == (f"Überarbeitung fällig am 14.05.2026: Antrag {application.reference}")

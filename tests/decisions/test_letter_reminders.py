@@ -273,7 +273,7 @@ def test_english_profile_gets_english_mail(settings, mailoutbox):
     assert mail.subject == f"Decision letter not sent: application {application.reference}"
     assert mail.body.split("\n\n")[1:] == [
         f"Decision letter 1 on application {application.reference} “{application.title}” "
-        "(decided on 05/04/2026) has not been sent. Its status: could not be rendered.",
+        "(decided on 04/05/2026) has not been sent. Its status: could not be rendered.",
         "You can have it rendered again on the application's page.",
         f"The application: {settings.SITE_URL}/applications/{application.id}/",
     ]

@@ -321,7 +321,7 @@ def test_each_board_member_reads_the_reminder_in_their_language(mailoutbox):
     assert by_user[english.email].subject == (
         f"Decision pending: application {application.reference}"
     )
-    assert "since 05/04/2026 (21 days)" in by_user[english.email].body
+    assert "since 04/05/2026 (21 days)" in by_user[english.email].body
     assert by_user[german.email].subject == (
         f"Entscheidung ausstehend: Antrag {application.reference}"
     )

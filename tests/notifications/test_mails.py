@@ -70,7 +70,7 @@ def test_return_mails_the_company_in_its_language(django_capture_on_commit_callb
     assert application.created_by.email in message.to
     assert message.subject == f"Application {application.reference}: please revise"
     assert "Register extract missing" in message.body
-    assert deadline.strftime("%m/%d/%Y") in message.body  # the English short date
+    assert deadline.strftime("%d/%m/%Y") in message.body  # the English short date
     assert OutboxMail.objects.get(kind="returned").language == "en"
 
 

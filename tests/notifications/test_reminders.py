@@ -516,10 +516,10 @@ def test_each_reviewer_reads_the_reminder_in_their_language(mailoutbox):
     by_reviewer = {mail.to[0]: mail for mail in mailoutbox}
     in_english = by_reviewer[english.reviewer.email]
     assert in_english.subject == (
-        f"Review due on 05/14/2026: application {english.application.reference}"
+        f"Review due on 14/05/2026: application {english.application.reference}"
     )
     assert in_english.body.startswith(f"Hello {english.reviewer.first_name} ")
-    assert "is due on 05/14/2026." in in_english.body
+    assert "is due on 14/05/2026." in in_english.body
     assert 'lang="en"' in in_english.alternatives[0][0]
     for assignment in (german_reviewer, no_profile):
         mail = by_reviewer[assignment.reviewer.email]
@@ -542,7 +542,7 @@ def test_the_office_reads_the_escalation_in_its_language(mailoutbox):
 
     mail = next(mail for mail in mailoutbox if mail.to == [coordinator.email])
     assert mail.subject == f"Review 8 days overdue: application {assignment.application.reference}"
-    assert "was due on 05/14/2026 and is 8 days overdue." in mail.body
+    assert "was due on 14/05/2026 and is 8 days overdue." in mail.body
 
 
 # Each application in review brings its coordinator: the office grows with the size (the

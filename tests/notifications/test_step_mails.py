@@ -152,7 +152,7 @@ def test_the_receipt_gives_the_key_figures_in_the_readers_number_format():
         "84 months",
         "Loan",
         "2 new, 2 secured",
-        "12/01/2026",
+        "01/12/2026",
     ):
         assert expected in text, expected
     assert "61,234.56&nbsp;€" in html
@@ -186,7 +186,7 @@ def test_a_return_tells_the_company_in_its_language_with_reason_and_deadline():
     assert returned["de"].recipients == [german_user.email]
     assert returned["en"].subject == f"Application {application.reference}: please revise"
     assert returned["de"].subject == f"Antrag {application.reference}: Bitte um Überarbeitung"
-    assert "01/15/2027" in returned["en"].body and "15.01.2027" in returned["de"].body
+    assert "15/01/2027" in returned["en"].body and "15.01.2027" in returned["de"].body
     assert REASON in returned["en"].body
     assert returned["en"].body.endswith("\n" + page("application-detail", application.pk))
     assert inbox("returned") == sorted([owner.pk, german_user.pk])
@@ -268,8 +268,8 @@ def test_an_assignment_tells_the_reviewer_the_period_then_the_due_date():
     (row,) = rows("assigned").values()
     due = assignment.due_on
     assert due == datetime.date(2026, 12, 1) + datetime.timedelta(days=period)
-    assert f"Your review is due on {due:%m/%d/%Y}." in row.body
-    assert f"{due:%m/%d/%Y}" in row.html
+    assert f"Your review is due on {due:%d/%m/%Y}." in row.body
+    assert f"{due:%d/%m/%Y}" in row.html
 
 
 def test_the_start_of_the_review_tells_the_company_without_naming_reviewers():
