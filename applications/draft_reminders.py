@@ -121,12 +121,9 @@ class DraftIdle(Rule):
         return due
 
     def messages(self, dues):
-        """The mails, in the order of ``dues``; texts are translated once per language."""
+        """The mails, in the order of ``dues`` (each text built once per language)."""
 
-        def texts(language):
-            return {DRAFT_IDLE: _idle_texts(), DRAFT_CLOSING: _closing_texts()}
-
-        return plain_mails(dues, texts, _values)
+        return plain_mails(dues, {DRAFT_IDLE: _idle_texts, DRAFT_CLOSING: _closing_texts}, _values)
 
 
 def register():

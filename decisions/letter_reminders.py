@@ -98,12 +98,9 @@ class LetterUnsent(Rule):
         return due
 
     def messages(self, dues):
-        """The mails, in the order of ``dues``; texts are translated once per language."""
+        """The mails, in the order of ``dues`` (each text built once per language)."""
 
-        def texts(language):
-            return {LETTER_UNSENT: _unsent_texts()}
-
-        return plain_mails(dues, texts, _values)
+        return plain_mails(dues, {LETTER_UNSENT: _unsent_texts}, _values)
 
 
 def register():

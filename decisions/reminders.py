@@ -106,13 +106,14 @@ class DecisionDue(Rule):
         return due
 
     def messages(self, dues):
-        def texts(language):
-            return {
-                DECISION_DUE: _decision_due_texts(),
-                DECISION_ESCALATED: _decision_escalated_texts(),
-            }
-
-        return plain_mails(dues, texts, _values)
+        return plain_mails(
+            dues,
+            {
+                DECISION_DUE: _decision_due_texts,
+                DECISION_ESCALATED: _decision_escalated_texts,
+            },
+            _values,
+        )
 
 
 class ProposalUnconfirmed(Rule):
@@ -157,10 +158,7 @@ class ProposalUnconfirmed(Rule):
         return due
 
     def messages(self, dues):
-        def texts(language):
-            return {PROPOSAL_UNCONFIRMED: _proposal_texts()}
-
-        return plain_mails(dues, texts, _values)
+        return plain_mails(dues, {PROPOSAL_UNCONFIRMED: _proposal_texts}, _values)
 
 
 def register():

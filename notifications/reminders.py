@@ -188,9 +188,9 @@ def _messages(keys, due):
 def plain_mails(dues, texts, values_of):
     """The mails of ``dues``, in their order, for a rule's ``messages``: text and HTML part.
 
-    ``texts(language)`` gives ``{kind: (subject, body)}`` translated in that language (it is
-    called once per language of the sweep); ``values_of(item)`` gives the values of their
-    placeholders, ``name`` included (the greeting). Each mail is in its recipient's
+    ``texts`` maps a kind to the function that builds its ``(subject, body)``; each is called
+    once per language of the sweep, inside that language. ``values_of(item)`` gives the values
+    of their placeholders, ``name`` included (the greeting). Each mail is in its recipient's
     language (``Due.language``). The text part is plain strings (nothing is HTML-escaped);
     the HTML part escapes the values and links the addresses (``mail/reminder.html``).
     """
@@ -200,7 +200,8 @@ def plain_mails(dues, texts, values_of):
         language = item.language or settings.LANGUAGE_CODE
         if language not in cache:
             with translation.override(language):
-                cache[language] = (_("Hello %(name)s,"), texts(language))
+                built = {kind: build() for kind, build in texts.items()}
+                cache[language] = (_("Hello %(name)s,"), built)
         greeting, translated = cache[language]
         subject, body = translated[item.kind]
         values = values_of(item)

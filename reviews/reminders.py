@@ -124,16 +124,17 @@ class ReviewDue(Rule):
         )
 
     def messages(self, dues):
-        """The mails, in the order of ``dues``; texts are translated once per language."""
+        """The mails, in the order of ``dues`` (each text built once per language)."""
 
-        def texts(language):
-            return {
-                DUE_SOON: _due_soon_texts(),
-                OVERDUE: _overdue_texts(),
-                ESCALATED: _escalated_texts(),
-            }
-
-        return plain_mails(dues, texts, _values)
+        return plain_mails(
+            dues,
+            {
+                DUE_SOON: _due_soon_texts,
+                OVERDUE: _overdue_texts,
+                ESCALATED: _escalated_texts,
+            },
+            _values,
+        )
 
 
 def register():
