@@ -24,13 +24,12 @@ letter is sent within minutes; after an hour something is wrong, whatever the pr
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from funding.models import COORDINATORS
+from applications.reminders import coordinators
 from notifications import registry
 from notifications.mails import absolute
 from notifications.reminders import Due, Rule, plain_mails
@@ -45,7 +44,6 @@ Status = DecisionLetter.Status
 NOT_SENT = [status for status in Status.values if status != Status.SENT]
 STAGES = {Status.FAILED: "failed", Status.UNCERTAIN: "uncertain"}  # else "unsent"
 
-USER_FIELDS = ("id", "email", "first_name", "last_name", "username")
 LETTER_FIELDS = (
     "id",
     "number",
@@ -79,7 +77,7 @@ class LetterUnsent(Rule):
         rows = [(row, occurrence) for row in letters if (occurrence := _occurrence(row, now))]
         if not rows:
             return {}
-        office = _coordinators()
+        office = coordinators()
         due = {}
         for row, occurrence in rows:
             for user in office:
@@ -137,20 +135,6 @@ def _resent_at(history):
     if moment is not None and timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
-
-
-def _coordinators():
-    """The coordination office: active coordinators with an email, and their language (one
-    query)."""
-    users = (
-        get_user_model()
-        .objects.filter(groups__name=COORDINATORS, is_active=True)
-        .exclude(email="")
-        .order_by("id")
-        .distinct()
-        .values_list(*USER_FIELDS, "profile__language")
-    )
-    return [(*user, language or "") for *user, language in users]
 
 
 def _values(item):
