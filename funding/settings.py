@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "two_factor",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The domain, lowest layer first (docs/design.md): each app imports only those above it.
     "funding",
     "notifications",
@@ -49,6 +52,9 @@ INSTALLED_APPS = [
     "reviews",
     "decisions",
     "records",
+    "reporting",
+    "webhooks",
+    "api",
     "demo",
 ]
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("records/", include("records.urls")),
     path("notifications/", include("notifications.urls")),
+    path("reports/", include("reporting.urls")),
+    path("api/", include("api.urls")),
     path("", views.home, name="home"),
     path("programmes/<int:pk>/settings/", views.programme_settings_page, name="programme-settings"),
     path("", include("applications.urls")),
