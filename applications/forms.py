@@ -127,6 +127,9 @@ class NewApplicationForm(forms.Form):
 
 
 class OrganizationForm(forms.ModelForm):
+    """The company's own data. The competent Inklusionsamt is required here (the model allows
+    "" for records from before it was asked): nothing is preselected, the company chooses."""
+
     class Meta:
         model = Organization
         fields = (
@@ -136,11 +139,19 @@ class OrganizationForm(forms.ModelForm):
             "non_profit",
             "representative",
             "address",
+            "region",
             "contact_email",
             "language",
             "iban",
         )
         widgets = {"address": forms.Textarea(attrs={"rows": 6, "cols": 40})}
+        error_messages = {"region": {"required": _("Please choose the competent Inklusionsamt.")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        region.required = True
+        region.choices = [("", _("Please choose")), *Organization.Region.choices]
 
 
 class DocumentForm(forms.Form):

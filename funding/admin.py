@@ -125,8 +125,15 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "legal_form", "register_number", "contact_email", "language")
-    list_filter = ("legal_form", "non_profit", "language")
+    list_display = (
+        "name",
+        "legal_form",
+        "register_number",
+        "region",
+        "contact_email",
+        "language",
+    )
+    list_filter = ("region", "legal_form", "non_profit", "language")
     search_fields = ("name", "register_number", "contact_email")
     inlines = (MembershipInline,)
 

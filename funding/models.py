@@ -182,6 +182,13 @@ class Organization(models.Model):
         AG = "ag", "gAG / AG"
         OTHER = "other", _("other")
 
+    class Region(models.TextChoices):
+        """The competent Inklusionsamt: the two regional associations of North
+        Rhine-Westphalia (proper names, the same in every language)."""
+
+        RHEINLAND = "rheinland", "Rheinland"
+        WESTFALEN_LIPPE = "westfalen_lippe", "Westfalen-Lippe"
+
     name = models.CharField(_("legal name"), max_length=200)
     legal_form = models.CharField(_("legal form"), max_length=10, choices=LegalForm.choices)
     register_number = models.CharField(_("register entry"), max_length=100, blank=True)
@@ -191,6 +198,18 @@ class Organization(models.Model):
         _("postal address"),
         validators=[validate_letter_address],
         help_text=_("As printed in the letter window: at most 6 lines of 40 characters."),
+    )
+    # Chosen by the company (never guessed from the postcode); "" for records from before it was
+    # asked: the company form then asks for it.
+    region = models.CharField(
+        _("competent Inklusionsamt"),
+        max_length=20,
+        choices=Region.choices,
+        blank=True,
+        help_text=_(
+            "Where the company has its seat: Rheinland (LVR-Inklusionsamt) or Westfalen-Lippe "
+            "(LWL-Inklusionsamt)."
+        ),
     )
     contact_email = models.EmailField(_("contact email"))
     language = models.CharField(

@@ -45,6 +45,7 @@ ORGANIZATION_FIELDS = (
     "non_profit",
     "representative",
     "address",
+    "region",
     "contact_email",
     "language",
     "iban",

@@ -66,6 +66,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     non_profit = True
     representative = "Maria Beispiel"
     address = factory.LazyAttribute(lambda o: f"{o.name}\nWerkstraße 1\n50667 Köln")
+    region = Organization.Region.RHEINLAND
     contact_email = factory.Sequence(lambda n: f"kontakt{n}@example.org")
     language = "de"
     iban = "DE89370400440532013000"
