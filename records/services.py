@@ -3,9 +3,10 @@ coordinator confirms, and export an organisation's data for an access request.
 
 Nothing is deleted without a coordinator's confirmation. Deleting keeps a tombstone of each
 application: the ``Application`` row with what statistics need (reference, organisation,
-programme, dates, state, instrument, amounts, job counts), its decisions' outcome and terms,
-the review scores and the transition log (who, when, from, to); every free text, document,
-submitted snapshot and (when their own period has ended) the letters are removed.
+programme, dates, state, instrument, amounts, job counts, the cooperation partner: a company,
+which the funders' report names), its decisions' outcome and terms, the review scores and the
+transition log (who, when, from, to); every other free text, document, submitted snapshot and
+(when their own period has ended) the letters are removed.
 """
 
 import logging
@@ -32,12 +33,12 @@ from .models import RetentionCandidate
 logger = logging.getLogger(__name__)
 
 # The free text of an application: what the company wrote and the office's return reason.
+# Not the cooperation partner: a company, not personal data, named in the funders' report.
 APPLICATION_FREE_TEXT = (
     "title",
     "purpose",
     "cost_items",
     "other_funders",
-    "cooperation_partner",
     "cooperation_description",
     "de_minimis_details",
     "return_reason",
@@ -165,7 +166,8 @@ def erase_application(app, now):
     the subject and text of the mails and inbox entries about it (the outbox keeps kind,
     recipients and times), the reviewers' discussion posts (their earlier versions deleted).
     Deleted too: the message thread between the office and the company.
-    Kept: everything else, ``erased_at`` set to ``now``.
+    Kept: everything else (the cooperation partner too: a company, named in the funders'
+    report), ``erased_at`` set to ``now``.
     """
     Document.objects.filter(application=app).delete()
     ApplicationVersion.objects.filter(application=app).update(snapshot={})

@@ -5,8 +5,10 @@
 Builds a throw-away SQLite database with ``seed_demo`` in a temporary folder, serves it with
 ``manage.py runserver`` on a free port of 127.0.0.1 (DEBUG, plain HTTP, no second factor), logs
 in as the demo users through the login page and writes ``applicant.png``, ``coordinator.png``,
-``reviewer.png`` and ``board.png``. Needs Debian's Chromium (tests/browser/support.py). Nothing
-of the developer's own database or media is touched.
+``reviewer.png`` and ``board.png``, and the coordinator's report over 2025 as ``report.png``
+with its quarterly chart as ``report-quarters.svg`` (shown in the README). Needs Debian's
+Chromium (tests/browser/support.py). Nothing of the developer's own database or media is
+touched.
 """
 
 import os
@@ -77,9 +79,23 @@ def shoot(base_url, output):
                 path = output / f"{role}.png"
                 page.screenshot(path=str(path), full_page=True)
                 print(f"{path} ({username})")
+                if role == "coordinator":
+                    report(page, output)
                 context.close()
         finally:
             browser.close()
+
+
+def report(page, output):
+    """The report over last year (the demo's decisions span it) and its quarterly chart as SVG."""
+    page.goto("/reports/?kind=year&year=2025&basis=decided")
+    path = output / "report.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(path)
+    svg = page.locator("figure svg").first.evaluate("node => node.outerHTML")
+    path = output / "report-quarters.svg"
+    path.write_text(svg + "\n", encoding="utf-8")
+    print(path)
 
 
 def main(argv):

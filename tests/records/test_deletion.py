@@ -70,6 +70,9 @@ def test_confirming_deletes_documents_letters_and_free_text_and_keeps_the_tombst
     assert app.erased_at == NOW
     for name in services.APPLICATION_FREE_TEXT:
         assert getattr(app, name) == "", name
+    # The cooperation partner is a company, not personal data: the funders' report names it.
+    assert "cooperation_partner" not in services.APPLICATION_FREE_TEXT
+    assert app.cooperation_partner == "Stadtwerke Musterstadt GmbH"
     assert (app.reference, app.organization_id, app.state, app.instrument) == (
         approved.reference,
         approved.organization_id,
