@@ -1,14 +1,17 @@
 """Benchmark data, written with ``bulk_create`` (reaching states through the services would
 take minutes). States are set at construction, which ``FSMField(protected=True)`` allows."""
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
+from django_fsm_log.models import StateLog
 
 from applications.models import Application, ApplicationVersion, State
 from decisions.models import Decision, DecisionLetter
@@ -17,6 +20,8 @@ from reviews.models import Assignment, ConflictDeclaration, Review, Rubric, Scor
 from reviews.rubric import weighted_total
 
 STATES = [state.value for state in State]
+# The organisations' Inklusionsämter in turn (two fifths each, one fifth not stated).
+REGIONS = ["rheinland", "westfalen_lippe", "rheinland", "westfalen_lippe", ""]
 SUBMITTED_STATES = set(STATES) - {State.DRAFT}
 ORGANIZATIONS = 50
 REVIEWERS = 20
@@ -77,6 +82,7 @@ def world():
                 address=f"Inklusionsbetrieb {n:02d} gGmbH\nWerkstraße {n}\n50667 Köln",
                 contact_email=f"kontakt{n}@example.org",
                 iban="DE89370400440532013000",
+                region=REGIONS[n % len(REGIONS)],
             )
             for n in range(ORGANIZATIONS)
         ]
@@ -479,3 +485,311 @@ def add_decisions_with_letters(w, applications, now):
             )
         )
     DecisionLetter.objects.bulk_create(letters, batch_size=BATCH)
+
+
+# ----- the report: two years of an evaluated programme ---------------------------------------
+
+REPORT_DAYS = 730  # first submissions spread over the two years up to ``today``
+REPORT_PARTNERS = 60  # cooperation partners named (each by many applications)
+# What becomes of an application (by index modulo 20) if it gets that far by ``today``:
+# 12 approved, 6 rejected, 2 withdrawn; one in 25 stays a draft, one in 5 is returned once.
+FATE_APPROVED, FATE_REJECTED, FATE_WITHDRAWN = "approved", "rejected", "withdrawn"
+CENT = Decimal("0.01")
+FATES = [FATE_APPROVED] * 10 + [FATE_REJECTED] * 6 + [FATE_WITHDRAWN] * 2 + [FATE_APPROVED] * 2
+
+
+@dataclass
+class ReportingWorld:
+    """What a reporting case needs: the programme, a coordinator who may read its report, and
+    what was built (for the case's assertions and its log line)."""
+
+    programme: object
+    coordinator: object
+    applications: int
+    decided: int  # confirmed decisions (approved or rejected)
+    first_day: datetime.date  # the first submission's day
+    today: datetime.date
+    states: dict = field(default_factory=dict)  # state -> count
+
+
+@contextlib.contextmanager
+def given_times(*fields):
+    """``auto_now``/``auto_now_add`` off for ``fields`` meanwhile: ``bulk_create`` writes the
+    timestamps the rows carry (a story over two years) instead of now."""
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def _field(model, name):
+    return model._meta.get_field(name)
+
+
+class _Story:
+    """One application's story over two years: its transitions, versions, review round and
+    decision, cut off at ``now`` (what has not happened yet stays undone)."""
+
+    def __init__(self, index, start, now):
+        self.index, self.now = index, now
+        day = (index * 7919) % REPORT_DAYS
+        self.submitted = start + datetime.timedelta(days=day, hours=8 + index % 9)
+        self.fate = FATES[index % len(FATES)]
+        self.returned = index % 5 == 1
+        self.logs = []  # (moment, transition, source, target)
+        self.submissions = []  # moments
+        self.review = None  # (started, [review moments], completed or None)
+        self.decided = None  # moment of the confirmed decision
+        self.state = State.DRAFT
+        self._run()
+
+    def _step(self, moment, transition, target):
+        if moment > self.now:
+            return False
+        self.logs.append((moment, transition, self.state, target))
+        self.state = target
+        return True
+
+    def _run(self):
+        i = self.index
+        at = self.submitted
+        if not self._step(at, "submit", State.SUBMITTED):
+            return
+        self.submissions.append(at)
+        if self.returned:
+            at += datetime.timedelta(days=5 + i % 7)
+            if not self._step(at, "return_for_revision", State.RETURNED):
+                return
+            at += datetime.timedelta(days=8 + i % 15)
+            if not self._step(at, "submit", State.SUBMITTED):
+                return
+            self.submissions.append(at)
+        if self.fate == FATE_WITHDRAWN and i % 3 == 0:  # withdrawn before the review
+            self._step(at + datetime.timedelta(days=4 + i % 20), "withdraw", State.WITHDRAWN)
+            return
+        started = at + datetime.timedelta(days=2 + i % 25, hours=1)
+        if not self._step(started, "start_review", State.IN_REVIEW):
+            return
+        if self.fate == FATE_WITHDRAWN:  # withdrawn in review, before any review came in
+            self.review = (started, [], None)
+            self._step(started + datetime.timedelta(days=4), "withdraw", State.WITHDRAWN)
+            return
+        # Two reviews: 3 to 26 and 6 to 29 days after the start (due after 21: some late).
+        late = datetime.timedelta(days=6 + (i * 13) % 24)
+        reviews = [started + late - datetime.timedelta(days=3), started + late]
+        self.review = (started, [r for r in reviews if r <= self.now], None)
+        completed = reviews[-1] + datetime.timedelta(minutes=1)
+        if not self._step(completed, "complete_review", State.AWAITING_DECISION):
+            return
+        self.review = (started, reviews, completed)
+        decided = completed + datetime.timedelta(days=3 + (i * 7) % 60)
+        approve = self.fate == FATE_APPROVED
+        transition, target = ("approve", State.APPROVED) if approve else ("reject", State.REJECTED)
+        if self._step(decided, transition, target):
+            self.decided = decided
+
+
+def _report_application(w, programme, story, index):
+    """The unsaved application of ``story`` (figures varied by ``index``)."""
+    app = application(w, story.state, story.now, index)
+    silent = index % 3 == 2
+    eligible = Decimal(50000 + (index % 25) * 6000)
+    requested = (eligible * 7 / 10).quantize(Decimal("1"))
+    own = (eligible / 5).quantize(Decimal("1"))
+    app.programme = programme
+    app.submission_count = len(story.submissions)
+    app.submitted_at = story.submissions[0] if story.submissions else None
+    app.last_submitted_at = story.submissions[-1] if story.submissions else None
+    app.review_started_at = story.review[0] if story.review else None
+    app.awaiting_since = story.review[2] if story.review else None
+    if story.state == State.RETURNED:
+        app.return_reason = "Bitte ergänzen Sie den Finanzierungsplan."
+        app.return_deadline = (story.logs[-1][0] + datetime.timedelta(days=14)).date()
+    app.created_at = story.submitted - datetime.timedelta(days=10)
+    app.updated_at = story.logs[-1][0] if story.logs else app.created_at
+    app.eligible_costs = eligible
+    app.requested_amount = requested
+    app.own_contribution = own
+    app.other_funding = eligible - requested - own
+    app.instrument = "silent_partnership" if silent else "loan"
+    if silent:
+        app.loan_term_months = app.interest_rate = app.grace_period_months = None
+    app.staff_total = 12 + index % 40
+    app.staff_severely_disabled = 5 + index % 15
+    app.jobs_new = index % 5
+    app.jobs_secured = 1 + index % 4
+    app.cooperation_partner = f"Kooperationspartner {index % REPORT_PARTNERS:02d} GmbH"
+    app.de_minimis_received = Decimal((index % 8) * 5000)
+    return app
+
+
+def reporting_world(n=10_000, w=None, today=None):
+    """A programme of its own with ``n`` applications over the two years up to ``today``:
+    three fifths of those that get that far approved, three tenths rejected, a tenth
+    withdrawn; one in five returned once; what began recently still open (submitted, returned,
+    in review, awaiting the decision; one in 25 a draft). Written with ``bulk_create``: the
+    transition log (submit, return, start and complete the review, approve, reject, withdraw),
+    a version per submission, two assignments per review round with their due dates (open
+    while in review) and the reviews written by ``today`` (some late), the confirmed decisions
+    with amounts. No documents, declarations, mails or letters (the report reads none).
+
+    ``w``: the cast to use (``world()``: organisations in both regions and none stated,
+    coordinator, board, reviewers); a new one if None.
+    """
+    w = w or world()
+    now = (
+        timezone.now()
+        if today is None
+        else timezone.make_aware(datetime.datetime.combine(today, datetime.time(12)))
+    )
+    today = timezone.localdate(now)
+    programme = Programme.objects.create(
+        name=f"Risikokapitalfonds Bericht {w.serial}",
+        budget=Decimal("500000000"),
+        max_amount=Decimal("150000"),
+        opens_on=today - datetime.timedelta(days=REPORT_DAYS + 60),
+    )
+    start = now - datetime.timedelta(days=REPORT_DAYS)
+    stories = [_Story(index, start, now) for index in range(n)]
+    for index, story in enumerate(stories):
+        if index % 25 == 0:  # a draft, never submitted
+            story.state, story.logs, story.submissions = State.DRAFT, [], []
+            story.review = story.decided = None
+    rows = [_report_application(w, programme, story, index) for index, story in enumerate(stories)]
+    with given_times(_field(Application, "created_at"), _field(Application, "updated_at")):
+        rows = Application.objects.bulk_create(rows, batch_size=BATCH)
+    content_type = ContentType.objects.get_for_model(Application)
+    coordinator, board = w.coordinator, w.board
+    StateLog.objects.bulk_create(
+        [
+            StateLog(
+                timestamp=moment,
+                by=coordinator
+                if transition in ("return_for_revision", "start_review")
+                else board[1]
+                if transition in ("approve", "reject")
+                else w.applicants[app.organization_id],
+                state=target,
+                source_state=source,
+                transition=transition,
+                content_type=content_type,
+                object_id=app.pk,
+            )
+            for app, story in zip(rows, stories, strict=True)
+            for moment, transition, source, target in story.logs
+        ],
+        batch_size=BATCH,
+    )
+    versions = ApplicationVersion.objects.bulk_create(
+        [
+            ApplicationVersion(
+                application=app,
+                number=number,
+                snapshot={"title": app.title},
+                submitted_by=app.created_by,
+                submitted_at=moment,
+                declared_truthful=True,
+                declared_de_minimis=True,
+                declared_authorized=True,
+            )
+            for app, story in zip(rows, stories, strict=True)
+            for number, moment in enumerate(story.submissions, start=1)
+        ],
+        batch_size=BATCH,
+    )
+    latest = {version.application_id: version for version in versions}  # the last one wins
+    _report_reviews(w, programme, rows, stories)
+    decided = [(app, story) for app, story in zip(rows, stories, strict=True) if story.decided]
+    with given_times(_field(Decision, "proposed_at")):
+        Decision.objects.bulk_create(
+            [
+                Decision(
+                    application=app,
+                    application_version=latest[app.pk],
+                    outcome=Decision.Outcome.APPROVE
+                    if story.state == State.APPROVED
+                    else Decision.Outcome.REJECT,
+                    status=Decision.Status.CONFIRMED,
+                    amount=(app.requested_amount * (8 + app.pk % 3) / 10).quantize(CENT)
+                    if story.state == State.APPROVED
+                    else None,
+                    instrument=app.instrument,
+                    loan_term_months=app.loan_term_months,
+                    interest_rate=app.interest_rate,
+                    grace_period_months=app.grace_period_months,
+                    reasons="" if story.state == State.APPROVED else REJECTION_REASONS,
+                    proposed_by=board[0],
+                    proposed_at=story.decided - datetime.timedelta(days=2),
+                    confirmed_by=board[1],
+                    confirmed_at=story.decided,
+                )
+                for app, story in decided
+            ],
+            batch_size=BATCH,
+        )
+    counts = {}
+    for story in stories:
+        counts[story.state] = counts.get(story.state, 0) + 1
+    return ReportingWorld(
+        programme=programme,
+        coordinator=coordinator,
+        applications=n,
+        decided=len(decided),
+        first_day=timezone.localdate(start),
+        today=today,
+        states=counts,
+    )
+
+
+def _report_reviews(w, programme, rows, stories):
+    """Two assignments per review round (due 21 days after its start; done or still open) and
+    the reviews written by then."""
+    rubric = Rubric.objects.get(programme=programme, version=1)
+    recommendations = list(Review.Recommendation.values)
+    assignments, written = [], []
+    for app, story in zip(rows, stories, strict=True):
+        if story.review is None:
+            continue
+        started, reviews, _completed = story.review
+        due = timezone.localdate(started) + datetime.timedelta(days=programme.review_period_days)
+        for k, reviewer in enumerate(two_reviewers(w, app.pk)):
+            done = k < len(reviews)
+            assignments.append(
+                Assignment(
+                    application=app,
+                    reviewer=reviewer,
+                    round=app.submission_count,
+                    status=Assignment.Status.DONE if done else Assignment.Status.OPEN,
+                    assigned_by=w.coordinator,
+                    assigned_at=started - datetime.timedelta(hours=1),
+                    due_on=due,
+                )
+            )
+            written.append(reviews[k] if done else None)
+    for assignment in assignments:  # a withdrawal closes the open assignments
+        if assignment.application.state == State.WITHDRAWN:
+            assignment.status = Assignment.Status.CLOSED
+    with given_times(_field(Assignment, "assigned_at")):
+        assignments = Assignment.objects.bulk_create(assignments, batch_size=BATCH)
+    with given_times(_field(Review, "submitted_at"), _field(Review, "updated_at")):
+        Review.objects.bulk_create(
+            [
+                Review(
+                    assignment=assignment,
+                    rubric=rubric,
+                    total_score=Decimal(200 + (assignment.pk * 37) % 300) / 100,
+                    confidence="medium",
+                    recommendation=recommendations[assignment.pk % len(recommendations)],
+                    comment="Tragfähiges Konzept mit nachvollziehbarem Finanzierungsplan.",
+                    submitted_at=moment,
+                    updated_at=moment,
+                )
+                for assignment, moment in zip(assignments, written, strict=True)
+                if moment is not None
+            ],
+            batch_size=BATCH,
+        )

@@ -15,6 +15,13 @@ days, a draft untouched for a month, an application awaiting the board for three
 unconfirmed proposal, a letter that failed. Some stories therefore happened earlier
 (``demo.history``: moved back in time after seeding, since time-machine is no runtime
 dependency); the rejected application's letter is marked failed.
+
+The fund's past (``demo.past``), seeded first: five more companies (both Inklusionsämter, one
+without one stated) and two years of applications closed in every quarter up to two days ago
+(approved with either instrument, rejected, withdrawn; some returned and submitted again),
+through the services step by step and then moved to the dates of their stories, so that a
+report over either year shows something in every figure. None of it is due for a reminder.
+``--no-past`` leaves it out (for tests that need today's stories only).
 """
 
 import contextlib
@@ -33,9 +40,10 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from applications import services
-from applications.models import Application
+from applications.models import Application, State
 from decisions import services as decision_services
 from decisions.models import Decision, DecisionLetter
+from demo import past
 from demo.applications import REVIEWS, _application_data, rubric_criteria
 from demo.history import DAYS_BACK, backdate
 from demo.pdf import demo_pdf
@@ -46,6 +54,8 @@ from demo.people import (
     INTEGRA,
     ORGANIZATIONS,
     PASSWORD,
+    PAST_APPLICANTS,
+    PAST_ORGANIZATIONS,
     PROGRAMME_NAME,
     SECTOR_OF,
     SECTORS,
@@ -61,6 +71,9 @@ from funding.models import (
 )
 from reviews import services as review_services
 from reviews.models import Assignment
+from webhooks import events as webhook_events
+from webhooks import services as webhook_services
+from webhooks.models import Delivery
 
 RETURN_DAYS = 3  # the returned application's deadline: in three days
 # What the office's start page shows for the demo's failed letter.
@@ -72,7 +85,8 @@ FAILED_LETTER_ERROR = (
 
 @contextlib.contextmanager
 def quiet_and_eager():
-    """Mails to memory, Celery tasks in-process and quietly (all restored afterwards)."""
+    """Mails to memory, Celery tasks in-process and quietly, no query log (DEBUG off: the
+    demo runs thousands of queries); all restored afterwards."""
     from funding.celery import app
 
     previous = app.conf.task_always_eager
@@ -82,7 +96,9 @@ def quiet_and_eager():
     for logger in loggers.values():
         logger.setLevel(logging.ERROR)
     try:
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", DEBUG=False
+        ):
             yield
     finally:
         app.conf.task_always_eager = previous
@@ -92,12 +108,23 @@ def quiet_and_eager():
 
 class Command(BaseCommand):
     help = (
-        "Create the demo programme, two inclusion companies, users for every role (password "
-        "'demo') and applications in every state. Idempotent."
+        "Create the demo programme, its inclusion companies, users for every role (password "
+        "'demo'), applications in every state and two years of past applications for the "
+        "reports. Idempotent."
     )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-past",
+            action="store_true",
+            help="Without the fund's past two years (demo.past): faster, for tests that only "
+            "need today's stories.",
+        )
 
     def handle(self, *args, **options):
         apps = None
+        self.with_past = not options.get("no_past")
+        self.past = []
         with translation.override("de"), quiet_and_eager():
             with transaction.atomic():
                 users = self.seed_users()
@@ -143,7 +170,7 @@ class Command(BaseCommand):
             defaults={
                 "budget": Decimal("2000000.00"),
                 "max_amount": Decimal("150000.00"),
-                "opens_on": min(datetime.date(2026, 1, 1), today),
+                "opens_on": past.opens_on(today),  # before the first past application
                 "closes_on": None,
                 "reviews_required": 2,
                 "four_eyes": True,
@@ -152,7 +179,7 @@ class Command(BaseCommand):
 
     def seed_organizations(self, users):
         organizations = {}
-        for name, fields in ORGANIZATIONS.items():
+        for name, fields in {**ORGANIZATIONS, **PAST_ORGANIZATIONS}.items():
             organization = Organization.objects.filter(name=name).first()
             if organization is None:
                 organization = Organization(name=name, **fields)
@@ -166,6 +193,20 @@ class Command(BaseCommand):
                     organization=organizations[org_name],
                     defaults={"is_admin": username in COMPANY_ADMINS},
                 )
+        # The past companies' applicants: no password (they are not among the demo logins).
+        User = get_user_model()
+        for username, (first, last, email, org_name) in PAST_APPLICANTS.items():
+            user, _created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": email,
+                    "password": make_password(None),
+                },
+            )
+            users[username] = user
+            Membership.objects.get_or_create(user=user, organization=organizations[org_name])
         return organizations
 
     # ----- applications, through the services -------------------------------------------------
@@ -207,6 +248,8 @@ class Command(BaseCommand):
         self.seed_reviewer_profiles(users, sectors, today)
         # The weighted rubric, before any review is written against it.
         review_services.save_rubric(coordinator, programme, rubric_criteria())
+        if self.with_past:
+            self.seed_past(programme, organizations, users, sectors, today)
         apps = {}
         for key, (org_name, data) in _application_data().items():
             applicant = applicants[org_name]
@@ -368,7 +411,49 @@ class Command(BaseCommand):
             "Der Kooperationspartner hat seine Zusage zurückgezogen; wir reichen im nächsten "
             "Jahr neu ein.",
         )
+        self.seed_webhook(coordinator, apps["approved"])
         return apps
+
+    def seed_webhook(self, coordinator, application):
+        """An accounting system's endpoint, registered after the stories, switched off (the demo
+        reaches no such host) with one failed delivery in its log to look at."""
+        endpoint, _secret = webhook_services.create_endpoint(
+            coordinator,
+            "https://buchhaltung.example.org/risikokapital/events",
+            "Buchhaltung (Beispiel)",
+        )
+        event, data = webhook_events.transition_event(
+            application, "approve", State.AWAITING_DECISION, State.APPROVED, coordinator
+        )
+        for delivery in webhook_events.record(event, data):
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Delivery.Status.FAILED,
+                attempts=6,
+                last_attempt_at=timezone.now(),
+                last_error="Demo: buchhaltung.example.org is not reachable from here.",
+            )
+        webhook_services.set_active(coordinator, endpoint, False)
+
+    def seed_past(self, programme, organizations, users, sectors, today):
+        """The fund's past two years (``demo.past``), before today's stories: their
+        references come first in each year."""
+        applicants = {INTEGRA: users["antrag"], WERKBANK: users["antrag2"]}
+        for username, (*_names, org_name) in PAST_APPLICANTS.items():
+            applicants[org_name] = users[username]
+        staff = (
+            users["koordination"],
+            [users[name] for name in ("gutachter1", "gutachter2", "gutachter3")],
+            [users[name] for name in ("vorstand1", "vorstand2", "vorstand3")],
+        )
+        seeder = past.Seeder(
+            programme,
+            organizations,
+            applicants,
+            staff,
+            {name: sectors[sector] for name, sector in SECTOR_OF.items()},
+            self.attach,
+        )
+        self.past = seeder.settle(seeder.seed(past.plan(today)))
 
     def disputed_round(self, apps, coordinator, panel, board, programme, review_round):
         """Two reviews that disagree, a discussion (one post edited), the board's declarations."""
@@ -529,6 +614,13 @@ class Command(BaseCommand):
             self.stdout.write("  " + "  ".join([*cells, row[3]]))
             if index == 0:
                 self.stdout.write("  " + "  ".join("-" * w for w in [*widths, len(row[3])]))
+        if fresh and self.past:
+            closed = [timezone.localdate(app.updated_at) for app in self.past]
+            self.stdout.write("")
+            self.stdout.write(
+                f"The fund's past (for the reports): {len(self.past)} applications of seven "
+                f"companies, closed from {min(closed).isoformat()} to {max(closed).isoformat()}"
+            )
         if fresh:  # the stories are set for the day after seeding
             tomorrow = timezone.localdate() + datetime.timedelta(days=1)
             self.stdout.write("")
