@@ -48,6 +48,7 @@ from notifications.mails import absolute
 from notifications.models import Notification
 
 from .models import Decision, DecisionLetter
+from .signals import letter_sent
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +333,8 @@ def dispatch(letter_id):
         letter_id, token, sources, Status.SENT, sent_at=timezone.now(), recipients=recipients
     ):
         logger.error("Letter %s: mailed, but its sending claim was lost", letter_id)
+    else:
+        letter_sent.send_robust(sender=DecisionLetter, letter_id=letter_id)
     return True
 
 

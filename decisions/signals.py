@@ -11,12 +11,17 @@ together.
   ``reviews``, which may not import this app, so the board's mail is written here.
 """
 
+from django.dispatch import Signal
 from django_fsm.signals import post_transition
 
 from applications.models import Application
 from notifications.services import notify
 
 from .models import Decision
+
+# Sent by ``letters.dispatch`` once a letter's status has become ``sent`` (committed), with
+# ``letter_id``; ``webhooks`` listens.
+letter_sent = Signal()
 
 VOIDING_TRANSITIONS = ("return_for_revision", "withdraw")
 ROUND_COMPLETE = "complete_review"

@@ -567,11 +567,12 @@ def test_failure_after_an_automatic_complete_review_rolls_back_the_review_too(mo
 
 def test_a_transition_reads_only_what_its_checks_need(django_assert_num_queries):
     """Withdrawing: lock the row, the user's memberships (the permission), log, the reactions of
-    reviews and decisions, save, and the mail written to the outbox (its recipients, its row).
+    reviews, decisions and webhooks, save, and the mail written to the outbox (its recipients,
+    its row).
     The permission reads the organisation by id, not the row."""
     application = states.submitted()
     user = application.created_by
-    # savepoint, lock, memberships, log, close assignments, void proposals, save, mail
-    # recipients, outbox row, release
-    with django_assert_num_queries(10):
+    # savepoint, lock, memberships, log, close assignments, void proposals, the active webhook
+    # endpoints (none), save, mail recipients, outbox row, release
+    with django_assert_num_queries(11):
         services.withdraw(user, application, "Projekt verschoben.")
