@@ -140,7 +140,7 @@ def test_later_work_can_add_a_section(client):
     try:
         client.force_login(UserFactory())
         keys = [s.key for s, _c in client.get(reverse("profile")).context["sections"]]
-        assert keys == ["two_factor", "password", "notifications", "test_extra"]
+        assert keys == ["two_factor", "password", "notifications", "test_extra", "api_tokens"]
     finally:
         profile_registry._sections.pop("test_extra")
 
