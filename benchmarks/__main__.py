@@ -66,6 +66,8 @@ def run():
     from django.core.management import call_command
     from django.db import connection
 
+    from api import services as api_services
+
     from . import cases, data
     from .measure import log
 
@@ -74,7 +76,8 @@ def run():
     call_command("createcachetable", verbosity=0)  # the database cache (inbox counts)
     w = data.world()
     result = {"database": connection.vendor}
-    list_selector, list_page, board_page = {}, {}, {}
+    list_selector, list_page, board_page, api_list = {}, {}, {}, {}
+    _token, api_key = api_services.create_token(w.coordinator, "bench")
     total = 0
     for size in (10, 1_000, 10_000):
         data.add_applications(w, size - total)
@@ -84,10 +87,17 @@ def run():
         list_selector[str(size)] = cases.list_selector(w)
         list_page[str(size)] = cases.page(w.coordinator, "application-list")
         board_page[str(size)] = cases.page(w.board[0], "board-queue")
+        api_list[str(size)] = cases.api_list(api_key)
         log(f"  selector {list_selector[str(size)]}")
         log(f"  list page {list_page[str(size)]}")
         log(f"  board queue {board_page[str(size)]}")
-    result.update(list_selector=list_selector, list_page=list_page, board_queue_page=board_page)
+        log(f"  API list {api_list[str(size)]}")
+    result.update(
+        list_selector=list_selector,
+        list_page=list_page,
+        board_queue_page=board_page,
+        api_application_list=api_list,
+    )
 
     log(f"[{elapsed():5.1f} s] transitions")
     result["transitions_per_second"], result["transitions"] = cases.transitions(w)
@@ -125,6 +135,12 @@ def run():
     log(f"[{elapsed():5.1f} s] expert review: board queue and assignment proposal")
     result["expert_review"] = cases.expert_review(w)
     log(f"  {result['expert_review']}")
+
+    # Last: its open assignments and applications would change the cases above.
+    log(f"[{elapsed():5.1f} s] reporting: a programme with 10,000 applications over two years")
+    rw = data.reporting_world(10_000, w)
+    result["reporting"] = cases.report(rw)
+    log(f"  {result['reporting']}")
     return result
 
 

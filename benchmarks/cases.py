@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import json
 import re
 from collections import Counter
 from zoneinfo import ZoneInfo
@@ -100,6 +101,74 @@ def page(user, url_name):
         "bytes_per_row": round(len(html) / rows) if rows else None,
         "row_html_bytes": round(len(body.group(1)) / rows) if rows else None,
     }
+
+
+def api_list(key):
+    """The API's application list (first page, by token) against its own queries replayed as
+    plain SQL."""
+    client = Client()
+    url = reverse("api:application-list")
+
+    def get():
+        response = client.get(url, HTTP_AUTHORIZATION=f"Token {key}")
+        assert response.status_code == 200, (url, response.status_code)
+        return response.content
+
+    count, body = queries(get)
+    ms = median_ms(get, repeat=9)
+    _statements, raw_ms = _raw_floor(get)
+    return {
+        "rows": len(json.loads(body)["results"]),
+        "queries": count,
+        "ms": ms,
+        "raw_ms": raw_ms,
+        "ratio": ratio(ms, raw_ms),
+        "bytes": len(body),
+    }
+
+
+def report(rw):
+    """The reporting page over the last two calendar years of a programme with ``rw.applications``
+    applications, by each basis: queries, the page's median time, the figures alone (the seven
+    queries and the Python that makes medians and shares), the charts, and each export."""
+    from reporting import charts, exports, figures, pdf
+    from reporting.report import Basis, Period
+
+    client = Client()
+    client.force_login(rw.coordinator)
+    url = reverse("reporting-report")
+    start = datetime.date(rw.today.year - 1, 1, 1)
+    period = Period(start=start, end=rw.today, basis=Basis.SUBMITTED, label="bench")
+    result = {"applications": rw.applications, "decided": rw.decided}
+    for basis in (Basis.SUBMITTED, Basis.DECIDED):
+        query = {
+            "programme": rw.programme.pk,
+            "kind": "range",
+            "start": start.isoformat(),
+            "end": rw.today.isoformat(),
+            "basis": basis,
+        }
+
+        def get(query=query):
+            response = client.get(url, query)
+            assert response.status_code == 200, (url, response.status_code)
+            return response.content
+
+        count, html = queries(get)
+        chosen = Period(start=period.start, end=period.end, basis=basis, label="bench")
+        data = figures.report(rw.programme, chosen)
+        result[basis] = {
+            "rows": len(data.rows),
+            "queries": count,
+            "page_ms": median_ms(get, repeat=3),
+            "figures_ms": median_ms(lambda chosen=chosen: figures.report(rw.programme, chosen), 3),
+            "charts_ms": median_ms(lambda data=data: charts.render_all(data), repeat=3),
+            "xlsx_ms": median_ms(lambda data=data: exports.xlsx(data), repeat=1, warmup=0),
+            "csv_rows_ms": median_ms(lambda data=data: exports.csv_rows(data), repeat=1, warmup=0),
+            "pdf_ms": median_ms(lambda data=data: pdf.render(data), repeat=1, warmup=0),
+            "bytes": len(html),
+        }
+    return result
 
 
 # ----- 3. transitions per second --------------------------------------------------------------

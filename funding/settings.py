@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_outbox",
         "schedule": timedelta(minutes=5),
     },
+    # Webhook deliveries whose task was lost, or whose worker died while posting.
+    "sweep-webhooks": {
+        "task": "webhooks.tasks.sweep_deliveries",
+        "schedule": timedelta(minutes=5),
+    },
     # Optional notifications that users take as a daily summary.
     "send-digests": {
         "task": "notifications.tasks.send_digests",
@@ -280,6 +285,9 @@ CELERY_BEAT_SCHEDULE = {
 REMINDER_HOURS = (7, 20)
 # A letter that failed to render this many times becomes `failed` (shown to the office).
 LETTER_RENDER_ATTEMPTS = env.int("LETTER_RENDER_ATTEMPTS", default=5)
+# Webhook endpoints must use https; plain http only for a local receiver under DEBUG, or when
+# this is set (e.g. a receiver inside a private network).
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
 
 # Caches (throttles and anything counted across processes): Redis when REDIS_URL is set, else
 # the database (`manage.py createcachetable`).
@@ -363,3 +371,52 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# --- The REST API (api app, docs/design.md "The API") -------------------------------------------
+# Session (browser, with CSRF) or `Authorization: Token <key>` (api.models.ApiToken, stored
+# hashed); every answer that is not a success is an RFC 9457 problem (api.problems).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsActiveUser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    # Per token (or session user) and per client address, counted in the default cache.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.TokenRateThrottle", "api.throttles.IPRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_RATE_TOKEN", default="600/min"),
+        "ip": env("API_RATE_IP", default="60/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# An API token's key is shown once; this many days is the longest expiry the profile offers.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# How long a stored Idempotency-Key answers a retry (hours).
+API_IDEMPOTENCY_HOURS = 24
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Risikokapital API",
+    "DESCRIPTION": (
+        "The funding workflow of Risikokapital: the same permissions and rules as the web "
+        "interface. Authenticate with `Authorization: Token <key>` (created on your profile "
+        "page) or a browser session. Errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ApplicationStateEnum": "applications.models.State"},
+}

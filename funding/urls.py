@@ -16,6 +16,7 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reporting.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("api/", include("api.urls")),
     path("", views.home, name="home"),
     path("programmes/<int:pk>/settings/", views.programme_settings_page, name="programme-settings"),

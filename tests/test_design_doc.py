@@ -23,6 +23,9 @@ APPS = (
     "reviews",
     "decisions",
     "records",
+    "reporting",
+    "webhooks",
+    "api",
 )
 ARROW = " → "
 SEPARATOR_ROW = re.compile(r"\|(\s*:?-+:?\s*\|)+")

@@ -23,6 +23,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.test import override_settings
 
+from api import services as api_services
 from applications import services as application_services
 from applications.models import State
 from decisions import services as decision_services
@@ -304,6 +305,21 @@ ROLE_PERMISSIONS = {
     # The office's data-protection pages (without an object: the pages themselves).
     "records.read_access_log": {"coordinator", "coordinator_member_of_applicant"},
     "records.manage_retention": {"coordinator", "coordinator_member_of_applicant"},
+    # Registering the integrations' endpoints and reading their delivery log.
+    "webhooks.manage": {"coordinator", "coordinator_member_of_applicant"},
+    # Every active user keeps their own API tokens (the profile page).
+    "api.manage_tokens": set(ACTORS) - {"anonymous"},
+    # The fund's figures for its funders: the office and the board (counts, amounts and company
+    # names; no review, no reviewer, no employee).
+    "reporting.view_report": {
+        "coordinator",
+        "coordinator_member_of_applicant",
+        "board",
+        "board_undeclared",
+        "board_conflicted",
+        "board_who_reviewed",
+        "board_member_of_applicant",
+    },
 }
 
 # Permissions whose object is an organisation, asked for the applicant organisation: who may
@@ -314,6 +330,9 @@ ORGANIZATION_PERMISSIONS = {
     "accounts.invite": {"coordinator", "coordinator_member_of_applicant"},
     "records.export_organization": {"coordinator"},
 }
+
+# Permissions whose object is an API token, asked for the applicant member's token: its owner only.
+TOKEN_PERMISSIONS = {"api.revoke_token": {"member"}}
 
 # Permissions whose object is a reviewer's assignment.
 ASSIGNMENT_PERMISSIONS = (
@@ -383,6 +402,9 @@ OUR_APPS = (
     "reviews.",
     "decisions.",
     "records.",
+    "reporting.",
+    "webhooks.",
+    "api.",
 )
 
 
@@ -624,6 +646,7 @@ def test_every_registered_permission_of_our_apps_has_a_row():
         | set(ROLE_PERMISSIONS)
         | set(ASSIGNMENT_PERMISSIONS)
         | set(ORGANIZATION_PERMISSIONS)
+        | set(TOKEN_PERMISSIONS)
     )
     assert registered - tabled == set(), "registered without a row in this table"
     assert tabled - registered == set(), "a row for a permission nobody registers"
@@ -654,6 +677,19 @@ def test_organization_permission(worlds, permission):
     for actor in ACTORS:
         expected = actor in ORGANIZATION_PERMISSIONS[permission]
         answer = rules.has_perm(permission, world.actors[actor], organization)
+        if answer is not expected:
+            mismatches.append(f"{permission} | {actor}: expected {expected}, rules say {answer}")
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("permission", TOKEN_PERMISSIONS)
+def test_token_permission(worlds, permission):
+    world = worlds[DRAFT]
+    token, _key = api_services.create_token(world.actors["member"], "Buchhaltung")
+    mismatches = []
+    for actor in ACTORS:
+        expected = actor in TOKEN_PERMISSIONS[permission]
+        answer = rules.has_perm(permission, world.actors[actor], token)
         if answer is not expected:
             mismatches.append(f"{permission} | {actor}: expected {expected}, rules say {answer}")
     assert mismatches == []

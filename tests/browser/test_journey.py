@@ -261,6 +261,14 @@ def test_six_people_carry_an_application_from_draft_to_letter(people):
     with letter.file.open("rb") as stored:
         assert content == stored.read()
 
+    # --- The office reads the year's report, with its charts, and registers a webhook. ----------
+    coordinator.visit(
+        f"{reverse('reporting-report')}?programme={programme.pk}&kind=year"
+        f"&year={application.submitted_at.year}&basis=decided"
+    )
+    assert coordinator.page.locator("figure svg[role='img']").count() == 4
+    coordinator.visit(reverse("webhooks-list"))
+
     audited = people.auditor.audited
     assert len(audited) > 30, audited
     findings = "\n".join(str(finding) for finding in people.auditor.findings)
