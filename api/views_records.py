@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
-from applications import history_notes
 from applications import selectors as application_selectors
 from applications.models import Application
 from decisions import selectors as decision_selectors
@@ -97,30 +96,20 @@ class LetterPdf(ApiMixin, generics.GenericAPIView):
 
 
 def log_rows(user, application, entries):
-    """The log as the web's history shows it: names and notes to the office and the board;
-    to the company and the reviewers only those of the company's own people, and the reason
-    of a return (never a reviewer's or a board member's name: blind review)."""
-    sees_all = rules.has_perm("reviews.manage_round", user, application) or rules.has_perm(
-        "decisions.read_application", user, application
-    )
-    rows = []
-    for entry in history_notes.shown(entries):
-        named = sees_all or entry.by_member
-        description = entry.description or ""
-        if not named and entry.transition != "return_for_revision":
-            description = ""
-        rows.append(
-            {
-                "id": entry.pk,
-                "transition": entry.transition,
-                "source": entry.source_state,
-                "target": entry.state,
-                "at": entry.timestamp,
-                "by": r.person_name(entry.by) if named else None,
-                "description": description,
-            }
-        )
-    return rows
+    """The log as the web's history shows it (``readable_history``: names and notes only where
+    the reader may see them; never a reviewer's or a board member's name to the company)."""
+    return [
+        {
+            "id": entry.pk,
+            "transition": entry.transition,
+            "source": entry.source_state,
+            "target": entry.state,
+            "at": entry.timestamp,
+            "by": r.person_name(entry.by) if entry.named else None,
+            "description": entry.note,
+        }
+        for entry in application_selectors.readable_history(user, application, entries)
+    ]
 
 
 class TransitionLog(ApiMixin, generics.GenericAPIView):

@@ -14,7 +14,7 @@ from funding import roles
 from funding.logs import note_here
 from funding.models import Membership
 
-from . import checks
+from . import checks, history_notes
 from .models import LIST_SORT_KEYS, Application, Document, State
 
 LIST_FIELDS = (
@@ -125,6 +125,26 @@ def history(application):
         .annotate(by_member=Exists(members))
         .order_by("timestamp", "id")
     )
+
+
+def readable_history(user, application, entries=None):
+    """The transition log (or those of its ``entries`` given, e.g. a page of it) as ``user``
+    reads it, for the page and the API: each entry with ``named`` (whether the reader sees who
+    did it, and its note) and ``note`` (the note shown).
+
+    The office and the board read every name and note; the company and the reviewers only those
+    of the company's own people, and the reason of a return (never a reviewer's or a board
+    member's name: blind review). The permissions of later steps are asked by name.
+    """
+    sees_all = rules.has_perm("reviews.manage_round", user, application) or rules.has_perm(
+        "decisions.read_application", user, application
+    )
+    entries = history_notes.shown(history(application) if entries is None else entries)
+    for entry in entries:
+        entry.named = sees_all or entry.by_member
+        shows_note = entry.named or entry.transition == "return_for_revision"
+        entry.note = (entry.description or "") if shows_note else ""
+    return entries
 
 
 def documents(application):

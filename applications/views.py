@@ -27,7 +27,6 @@ from . import (
     export,
     extensions,
     forms,
-    history_notes,
     presenters,
     progress,
     selectors,
@@ -133,7 +132,7 @@ def _detail_context(user, application, request=None):
         "application": application,
         "full": full,
         "sections": forms.SECTIONS,
-        "history": history_notes.shown(selectors.history(application)) if full else [],
+        "history": selectors.readable_history(user, application) if full else [],
         "documents": selectors.documents(application) if full else [],
         "versions": selectors.versions(application) if full else [],
         "flags": checks.flags(application)

@@ -75,3 +75,25 @@ def test_the_page_shows_the_note_in_the_readers_language(client, english):
     page = client.get(f"/applications/{application.pk}/").content.decode()
     assert " — Version 1</li>" in page
     assert "rk:" not in page
+
+
+def _read_by(user, application):
+    from applications import selectors
+
+    return [
+        (entry.transition, entry.named, entry.note)
+        for entry in selectors.readable_history(user, application)
+    ]
+
+
+def test_the_company_reads_its_own_names_and_a_returns_reason_only():
+    application = states.returned()
+    coordinator = StateLog.objects.get(transition="return_for_revision").by
+    assert _read_by(application.created_by, application) == [
+        ("submit", True, "Fassung 1"),
+        ("return_for_revision", False, "Bitte ergänzen."),
+    ]
+    assert _read_by(coordinator, application) == [
+        ("submit", True, "Fassung 1"),
+        ("return_for_revision", True, "Bitte ergänzen."),
+    ]
