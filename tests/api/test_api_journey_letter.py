@@ -8,6 +8,7 @@ from applications.models import Application
 from decisions.models import DecisionLetter
 from funding.models import AccessLog
 from tests import factories, states
+from tests.helpers import close_file
 
 from .conftest import client_for
 from .test_journey import DECLARED, FILLED
@@ -98,8 +99,7 @@ def test_from_draft_to_the_letter_through_the_api(django_capture_on_commit_callb
     assert letter["status"] == DecisionLetter.Status.SENT
     response = company.get(letter["pdf"])
     assert response.status_code == 200
-    content = b"".join(response.streaming_content)
-    response.close()
+    content = close_file(response)
     assert content.startswith(b"%PDF")
     application = Application.objects.get()
     stored = application.letters.get()

@@ -11,6 +11,7 @@ from decisions import services as decision_services
 from reviews import services as review_services
 from reviews.models import Assignment
 from tests import factories, states
+from tests.helpers import close_file
 
 from .conftest import client_for
 
@@ -56,8 +57,8 @@ def walk(client, ids):
         assert "{" not in url, url
         response = client.get(url)
         assert response.status_code < 500, url
-        if getattr(response, "streaming", False):  # a download: its file closed
-            response.close()
+        if getattr(response, "streaming", False):  # a download: read to the end, file closed
+            close_file(response)
         answers[url] = response
     return answers
 

@@ -12,6 +12,7 @@ from funding.models import AccessLog
 from notifications.models import Notification
 from reviews.models import ConflictDeclaration
 from tests import factories, states
+from tests.helpers import close_file
 
 from .conftest import client_for
 
@@ -56,8 +57,7 @@ def test_the_company_lists_and_downloads_its_letter(approved_with_letter):
     assert response["Content-Type"] == "application/pdf"
     filename = f"Bescheid-{application.reference}-1.pdf"
     assert filename in response["Content-Disposition"]
-    content = b"".join(response.streaming_content)
-    response.close()
+    content = close_file(response)
     letter.file.open("rb")
     assert content == letter.file.read()
     letter.file.close()
