@@ -32,6 +32,11 @@ RETURNED_CHOICES = (
 )
 
 
+def programme_choices():
+    """The programme dropdown: ids and names only, one query (validation uses the same list)."""
+    return list(Programme.objects.order_by("name", "pk").values_list("pk", "name"))
+
+
 def stage_q(value):
     return Q(state__in=STAGES[value])
 
@@ -47,8 +52,8 @@ def returned_q(value, today=None):
 class ApplicationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     state = django_filters.ChoiceFilter(choices=State.choices, label=_("State"))
-    programme = django_filters.ModelChoiceFilter(
-        queryset=Programme.objects.all(), label=_("Programme")
+    programme = django_filters.TypedChoiceFilter(
+        field_name="programme_id", choices=programme_choices, coerce=int, label=_("Programme")
     )
     stage = django_filters.ChoiceFilter(
         choices=STAGE_CHOICES, method="filter_stage", label=_("Stage")
@@ -57,11 +62,11 @@ class ApplicationFilter(django_filters.FilterSet):
         choices=RETURNED_CHOICES, method="filter_returned", label=_("Revision deadline")
     )
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        """Adds the filters later steps registered; with ``request``, only those its user may
-        use (without one: all of them)."""
+    def __init__(self, data=None, queryset=None, *, request=None, user=None, prefix=None):
+        """Adds the filters later steps registered; with ``request`` (or ``user``), only those
+        its user may use (without either: all of them)."""
         super().__init__(data, queryset, request=request, prefix=prefix)
-        user = getattr(request, "user", None)
+        user = user or getattr(request, "user", None)
         for registered in extensions.list_filters(user):
             extra = django_filters.ChoiceFilter(
                 field_name=registered.name,

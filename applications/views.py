@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from funding import keyset
 from funding.audit import Action, log_access
 from funding.errors import StateConflict
 from funding.web import attempt
@@ -35,7 +35,6 @@ from . import (
 from .filters import ApplicationFilter
 from .models import Document
 
-PAGE_SIZE = 50
 # Where a user without the list page finds their work instead (first that applies).
 ELSEWHERE = (("decisions.use_board_pages", "board-queue"), ("reviews.list", "review-list"))
 
@@ -48,10 +47,11 @@ def application_list(request):
             if rules.has_perm(permission, user):
                 return redirect(url_name)
         raise PermissionDenied
-    filterset, rows, sort = _list_rows(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset, page = selectors.list_page(user, request.GET)
+    sort, _key, _descending = selectors.list_sort(request.GET.get("sort"))
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in keyset.PARAMETERS:
+        query.pop(name, None)
     context = {
         "filter": filterset,
         "page": page,

@@ -371,13 +371,19 @@ def test_section_form_shows_each_violated_rule_beside_its_field(client, world):
 
 
 def test_list_pages_keep_the_filters(client, monkeypatch):
-    from applications import views
+    from applications import selectors
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     programme = factories.ProgrammeFactory()
     _make_applications(3, programme)
     client.force_login(factories.coordinator())
     response = client.get(reverse("application-list"), {"state": "draft"})
-    assert 'href="?state=draft&amp;page=2"' in response.content.decode()
-    page_two = client.get(reverse("application-list"), {"state": "draft", "page": 2})
+    page = response.context["page"]
+    html = response.content.decode()
+    assert f'href="?state=draft&amp;after={page.next}" rel="next"' in html
+    assert 'href="?state=draft&amp;page=last"' in html
+    page_two = client.get(reverse("application-list"), {"state": "draft", "after": page.next})
     assert len(page_two.context["page"]) == 1
+    assert f'href="?state=draft&amp;before={page_two.context["page"].previous}"' in (
+        page_two.content.decode()
+    )
