@@ -211,6 +211,14 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 for name, key in LIST_SORT_KEYS.items()
             ),
         ]
+        constraints = [
+            # The board queue pages along ``board_queue_order`` by (awaiting_since, id).
+            models.CheckConstraint(
+                condition=~models.Q(state="awaiting_decision")
+                | models.Q(awaiting_since__isnull=False),
+                name="awaiting_has_since",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.reference or _('Draft')} · {self.title}"

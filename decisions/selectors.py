@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import rules
-from django.core.paginator import Paginator
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Concat, Trim
 from django.http import Http404
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from applications import checks
 from applications.models import Application, State
+from funding import keyset
 from reviews.models import Assignment
 from reviews.selectors import board_no_conflict
 from reviews.summary import disagreement_annotations, mean_total_annotation, review_annotations
@@ -65,8 +65,8 @@ def queue_size(programme=None, where=None):
 
 
 def queue_ids(programme=None, sort=DEFAULT_SORT, where=None):
-    """The queue's order as ids only: cheap to page through (index on state, awaiting_since);
-    sorted by mean or disagreement, the database aggregates just what the order needs."""
+    """The queue's order as ids only (index on state, awaiting_since); sorted by mean or
+    disagreement, the database aggregates just what the order needs."""
     sort = queue_sort(sort)
     return (
         _awaiting(programme, where)
@@ -74,6 +74,41 @@ def queue_ids(programme=None, sort=DEFAULT_SORT, where=None):
         .order_by(*QUEUE_SORTS[sort])
         .values_list("pk", flat=True)
     )
+
+
+def _page_ids(programme, sort, where, params, per_page, counted):
+    """(ids, previous, next) of the page ``params`` ask for (``?after=``, ``?before=``,
+    ``?page=last``, as ``funding.keyset``).
+
+    The longest waiting first walks the index (state, awaiting_since, id) from the cursor, so
+    that every page costs the same. An order by an aggregate (mean, disagreement) reads the
+    queue's ids in that order (the queue, never the whole table: the database must aggregate
+    every waiting application to order them anyway) and finds the cursor's id among them.
+    """
+    if sort == DEFAULT_SORT:
+        rows = _awaiting(programme, where).only("pk", "state")  # (the state machine reads it)
+        page = keyset.paginate(rows, F("awaiting_since"), False, params, per_page, counted=counted)
+        return [row.pk for row in page], page.previous, page.next
+    ids = list(queue_ids(programme, sort, where))
+    after = _id_cursor(params.get("after"))
+    before = None if after else _id_cursor(params.get("before"))
+    if after in ids:
+        start = ids.index(after) + 1
+    elif before in ids:
+        start = max(ids.index(before) - per_page, 0)
+    elif params.get("page") == "last" and ids:
+        start = max(len(ids) - per_page, 0)
+    else:
+        start = 0
+    shown = ids[start : start + per_page]
+    previous = keyset.encode((shown[0],)) if shown and start > 0 else None
+    following = keyset.encode((shown[-1],)) if shown and start + per_page < len(ids) else None
+    return shown, previous, following
+
+
+def _id_cursor(cursor):
+    values = keyset.decode(cursor, (Application._meta.pk,))
+    return values[0] if values else None
 
 
 def _display_name(prefix):
@@ -125,22 +160,22 @@ def board_queue(programme=None, user=None, sort=DEFAULT_SORT):
 
 
 def board_queue_page(
-    user, sort=DEFAULT_SORT, number=1, programme=None, per_page=PAGE_SIZE, where=None
+    user, sort=DEFAULT_SORT, params=None, programme=None, per_page=PAGE_SIZE, where=None
 ):
-    """One page of the board queue, in three queries whatever the queue's length: the count,
-    the page's ids in the ``sort`` order, the rows of that page with their summary.
+    """One page of the board queue (``params``: the GET parameters, see ``_page_ids``) in three
+    queries whatever the queue's length: the count (up to ``keyset.COUNT_CAP``), the page's ids
+    in the ``sort`` order, the rows of that page with their summary.
 
     Paging through the ids first keeps the aggregation to one page's applications. Returns a
-    ``Page`` whose ``object_list`` is the list of ``board_queue`` rows (the benchmark's case).
+    ``keyset.Page`` of ``board_queue`` rows (the benchmark's case).
     """
     sort = queue_sort(sort)
-    paginator = Paginator(queue_ids(programme, sort, where), per_page)
-    paginator.count = queue_size(programme, where)
-    page = paginator.get_page(number)
-    ids = list(page.object_list)
+    params = params or {}
+    count, more = keyset.count_capped(_awaiting(programme, where))
+    ids, previous, following = _page_ids(programme, sort, where, params, per_page, (count, more))
     rows = {row.pk: row for row in board_queue(programme, user, sort).filter(pk__in=ids)}
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
-    return page
+    shown = [rows[pk] for pk in ids if pk in rows]
+    return keyset.Page(shown, count, more, previous=previous, next=following)
 
 
 # ----- budget and de minimis -------------------------------------------------------------------

@@ -58,9 +58,7 @@ def queue(request):
     todo = request.GET.get("todo")
     where = panels.board_todo_conditions(user).get(todo) if todo else None
     todo = todo if where is not None else None
-    page = selectors.board_queue_page(
-        user, sort, request.GET.get("page"), per_page=PAGE_SIZE, where=where
-    )
+    page = selectors.board_queue_page(user, sort, request.GET, per_page=PAGE_SIZE, where=where)
     now = timezone.now()
     own_organizations = roles.organization_ids(user)
     for row in page:

@@ -100,11 +100,12 @@ def count_capped(queryset, cap=None):
     return min(n, cap), n > cap
 
 
-def paginate(queryset, key, descending, params, per_page, cap=None):
+def paginate(queryset, key, descending, params, per_page, cap=None, counted=None):
     """The page of ``queryset`` that ``params`` (the GET parameters) ask for, ordered by ``key``
     (an expression that is never NULL) and the id, ``descending`` or not; two queries: the
-    capped count and the rows (one more than ``per_page``, to know whether a page follows)."""
-    count, more = count_capped(queryset, cap)
+    capped count (unless ``counted`` gives it) and the rows (one more than ``per_page``, to
+    know whether a page follows)."""
+    count, more = counted or count_capped(queryset, cap)
     queryset = queryset.annotate(**{KEY: key})
     fields = (queryset.query.annotations[KEY].output_field, queryset.model._meta.pk)
     after = decode(params.get("after"), fields)

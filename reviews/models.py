@@ -106,6 +106,12 @@ class Assignment(models.Model):
                 fields=["application", "reviewer", "round"], name="unique_assignment"
             )
         ]
+        indexes = [
+            # The board queue's summary joins only the current round (``summary.CURRENT``);
+            # the reviewer's list pages by the newest assignment first.
+            models.Index(fields=["application", "round", "status"], name="assignment_round"),
+            models.Index(fields=["reviewer", "id"], name="assignment_reviewer"),
+        ]
 
     def __str__(self):
         return f"{self.reviewer} → {self.application_id} (v{self.round})"

@@ -1,6 +1,7 @@
 """Read queries of the review pages: each page runs a constant number of queries."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -17,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from applications.models import Application, State
+from funding import keyset
 from funding.models import REVIEWERS, Membership, Programme, Sector
 
 from .models import (
@@ -30,6 +32,7 @@ from .models import (
     Score,
 )
 
+PAGE_SIZE = 50
 # The reviewer's list shows the applications whose round is running or has just closed.
 LIST_STATES = (State.SUBMITTED, State.IN_REVIEW, State.AWAITING_DECISION)
 LIST_STATUSES = (
@@ -93,6 +96,44 @@ def own_assignments(user):
         .only(*FINISHED_FIELDS)
         .order_by(F("due_on").asc(nulls_last=True), "id")
     )
+
+
+@dataclass
+class ReviewerPage:
+    """The reviewer's list: the ``current`` assignments (all: the work at hand) and one keyset
+    page of the ``finished`` reviews, the newest assignment first."""
+
+    current: list
+    finished: keyset.Page
+
+    def __iter__(self):
+        return iter([*self.current, *self.finished])
+
+
+def reviewer_page(user, params, per_page=None, where=None):
+    """The reviewer's list page in three queries whatever the reviewer's history: the current
+    assignments (``reviewer_assignments``, narrowed by ``where``, e.g. a "to do" of the start
+    page), and the finished reviews paged along the index (reviewer, id) from ``params``'
+    cursor (``funding.keyset``), with their count up to ``keyset.COUNT_CAP``. Narrowed by
+    ``where``, the list shows no finished reviews."""
+    current = reviewer_assignments(user)
+    if where is not None:
+        current = current.filter(where)
+    finished = (
+        Assignment.objects.filter(
+            reviewer=user,
+            status=Assignment.Status.DONE,
+            application__state__in=FINISHED_STATES,
+            round=F("application__submission_count"),
+        )
+        .select_related("application__organization", "review")
+        .only(*FINISHED_FIELDS)
+    )
+    if where is not None:
+        page = keyset.Page(rows=[], count=0)
+    else:
+        page = keyset.paginate(finished, F("id"), True, params, per_page or PAGE_SIZE)
+    return ReviewerPage(current=list(current), finished=page)
 
 
 def is_finished(assignment):

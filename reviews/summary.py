@@ -23,6 +23,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     Max,
     Min,
@@ -42,15 +43,28 @@ from .models import Assignment, Criterion, Review, Score
 MAX_SCORE = 5
 RECOMMENDATIONS = tuple(Review.Recommendation.values)
 DEFAULT_THRESHOLD = Decimal("1.5")
-TOTAL = "assignments__review__total_score"
+CURRENT = "current_round"
+TOTAL = f"{CURRENT}__review__total_score"
+REVIEW = f"{CURRENT}__review"
 
-# Reviews of the application's current round, seen from the application (as a join filter).
-_CURRENT = Q(
-    assignments__round=F("submission_count"),
-    assignments__status=Assignment.Status.DONE,
-    assignments__review__isnull=False,
-)
-_CURRENT_TOTAL = _CURRENT & Q(**{f"{TOTAL}__isnull": False})
+
+def _current_round():
+    """The done assignments of the application's current round, as a join: restricted to that
+    round *before* joining (``FilteredRelation``: the condition goes into the JOIN's ON clause
+    and the index ``assignment_round``), so that the aggregates never read other rounds."""
+    return {
+        CURRENT: FilteredRelation(
+            "assignments",
+            condition=Q(
+                assignments__round=F("submission_count"),
+                assignments__status=Assignment.Status.DONE,
+            ),
+        )
+    }
+
+
+_HAS_REVIEW = Q(**{f"{REVIEW}__isnull": False})
+_HAS_TOTAL = Q(**{f"{TOTAL}__isnull": False})
 
 
 # ----- per application of a queue, in SQL ------------------------------------------------------
@@ -61,14 +75,14 @@ def mean_total_annotation():
 
     Each total is cast first: the database then averages floats on every backend.
     """
-    return {"mean_total": Avg(Cast(TOTAL, FloatField()), filter=_CURRENT_TOTAL)}
+    return {**_current_round(), "mean_total": Avg(Cast(TOTAL, FloatField()), filter=_HAS_TOTAL)}
 
 
 def _total_range():
     # Rounded to the totals' two decimals: SQLite subtracts floats (4.9 − 3.4 would be
     # 1.5000000000000004 and exceed a threshold of 1.5).
     return ExpressionWrapper(
-        Round(Max(TOTAL, filter=_CURRENT_TOTAL) - Min(TOTAL, filter=_CURRENT_TOTAL), 2),
+        Round(Max(TOTAL) - Min(TOTAL), 2),
         output_field=DecimalField(max_digits=4, decimal_places=2),
     )
 
@@ -77,6 +91,7 @@ def disagreement_annotations():
     """``total_range`` (max − min of the current round's totals, None without any) and
     ``disagreement`` (it exceeds the programme's threshold)."""
     return {
+        **_current_round(),
         "total_range": _total_range(),
         "disagreement": Case(
             When(
@@ -96,13 +111,13 @@ def review_annotations():
     ``rec_<recommendation>`` counts (the board queue adds its own).
     """
     return {
-        "reviews_count": Count("assignments__review", filter=_CURRENT),
+        **_current_round(),
+        "reviews_count": Count(REVIEW),
         **mean_total_annotation(),
         **disagreement_annotations(),
         **{
             f"rec_{value}": Count(
-                "assignments__review",
-                filter=_CURRENT & Q(assignments__review__recommendation=value),
+                REVIEW, filter=_HAS_REVIEW & Q(**{f"{REVIEW}__recommendation": value})
             )
             for value in RECOMMENDATIONS
         },

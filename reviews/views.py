@@ -59,12 +59,13 @@ def review_list(request):
         raise PermissionDenied
     todo = request.GET.get("todo")
     todo = todo if todo in panels.REVIEWER_TODO else None
-    rows = list(panels.reviewer_todo(selectors.own_assignments(request.user), todo))
-    finished = [row for row in rows if selectors.is_finished(row)]
-    finished.sort(key=lambda row: (row.review.submitted_at, row.pk), reverse=True)
+    where = panels.reviewer_todo_conditions().get(todo)
+    rows = selectors.reviewer_page(request.user, request.GET, where=where)
+    query = "todo=" + todo if todo else ""
     context = {
-        "assignments": [row for row in rows if not selectors.is_finished(row)],
-        "finished": finished,
+        "assignments": rows.current,
+        "page": rows.finished,
+        "query": query,
         "today": timezone.localdate(),
         "todo": todo,
     }

@@ -247,7 +247,7 @@ def test_the_reviewer_counts_link_to_exactly_those_assignments(client, at_now):
         assert {row.pk for row in rows} == {world[name].pk for name in names}, todo
         # the link opens the reviewer's list with exactly those assignments
         page = client.get(f"{url}?todo={todo}")
-        listed = {row.pk for row in [*page.context["assignments"], *page.context["finished"]]}
+        listed = {row.pk for row in [*page.context["assignments"], *page.context["page"]]}
         assert listed == {world[name].pk for name in names}, todo
         assert f'<a href="{url}">' in page.content.decode()
     everything = review_selectors.own_assignments(reviewer)

@@ -101,10 +101,17 @@ def test_paging_keeps_the_sort(client, monkeypatch, three):
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     client.force_login(factories.board_member())
     first = client.get(reverse("board-queue"), {"sort": "mean"})
-    second = client.get(reverse("board-queue"), {"sort": "mean", "page": 2})
+    cursor = first.context["page"].next
+    second = client.get(reverse("board-queue"), {"sort": "mean", "after": cursor})
     assert [row.pk for row in first.context["page"]] == [at_threshold.pk, calm.pk]
     assert [row.pk for row in second.context["page"]] == [apart.pk]
-    assert 'href="?sort=mean&amp;page=2"' in first.content.decode()
+    assert f'href="?sort=mean&amp;after={cursor}" rel="next"' in first.content.decode()
+    back = client.get(
+        reverse("board-queue"), {"sort": "mean", "before": second.context["page"].previous}
+    )
+    assert [row.pk for row in back.context["page"]] == [at_threshold.pk, calm.pk]
+    last = client.get(reverse("board-queue"), {"sort": "mean", "page": "last"})
+    assert [row.pk for row in last.context["page"]] == [calm.pk, apart.pk]
 
 
 def test_the_benchmark_selector_returns_one_page(django_assert_num_queries, english, three):
@@ -112,10 +119,10 @@ def test_the_benchmark_selector_returns_one_page(django_assert_num_queries, engl
     board = factories.board_member()
     board.groups.all().count()
     with django_assert_num_queries(3):  # count, ids, rows
-        page = selectors.board_queue_page(board, "disagreement", 1, per_page=2)
+        page = selectors.board_queue_page(board, "disagreement", per_page=2)
         assert [row.pk for row in page] == [apart.pk, at_threshold.pk]
-    assert page.paginator.count == 3
-    assert [str(label) for label, _n in summary.recommendation_counts(page[0])] == ["approve"]
+    assert (page.count, page.more) == (3, False)
+    assert [str(label) for label, _n in summary.recommendation_counts(page.rows[0])] == ["approve"]
 
 
 def awaiting(count, board_members):

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 # session, user, groups, memberships (navigation and the own organisations), the reviewers,
 # the applications' count, the page of applications
 PROGRESS_QUERIES = 7
-# session, user, groups, memberships (navigation), the assignments with their reviews
-REVIEW_LIST_QUERIES = 5
+# session, user, groups, memberships (navigation), the current assignments, the finished
+# reviews' count (up to the cap) and their page
+REVIEW_LIST_QUERIES = 7
 
 
 def today():
@@ -266,3 +267,33 @@ def test_the_list_keeps_a_constant_number_of_queries_with_finished_reviews(
         with django_assert_num_queries(REVIEW_LIST_QUERIES):
             html = client.get(reverse("review-list")).content.decode()
         assert len(finished_link(html)) == size
+
+
+def test_the_finished_reviews_page_by_keyset_newest_assignment_first(client, monkeypatch):
+    from reviews import selectors as review_selectors
+
+    monkeypatch.setattr(review_selectors, "PAGE_SIZE", 2)
+    reviewer = factories.reviewer()
+    assigned = []
+    for _ in range(3):
+        application, coordinator, others = states.with_reviewers(count=1)
+        assigned.append(review_services.assign_reviewer(coordinator, application, reviewer))
+        application = review_services.start_review(coordinator, application)
+        states.review(reviewer, application)
+        states.review(others[0], application)
+        application.refresh_from_db()
+        first, second = states.deciding_board(application)
+        decision = decision_services.propose_decision(
+            first, application, "reject", reasons="Nicht tragfähig."
+        )
+        decision_services.confirm_decision(second, decision)
+    newest_first = sorted((a.pk for a in assigned), reverse=True)
+    client.force_login(reviewer)
+    page_one = client.get(reverse("review-list")).context["page"]
+    assert [a.pk for a in page_one] == newest_first[:2]
+    assert (page_one.count, page_one.more) == (3, False)
+    page_two = client.get(reverse("review-list"), {"after": page_one.next}).context["page"]
+    assert [a.pk for a in page_two] == newest_first[2:]
+    assert page_two.next is None
+    last = client.get(reverse("review-list"), {"page": "last"}).context["page"]
+    assert [a.pk for a in last] == newest_first[1:]
