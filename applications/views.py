@@ -27,6 +27,7 @@ from . import (
     export,
     extensions,
     forms,
+    list_rows,
     presenters,
     progress,
     selectors,
@@ -55,6 +56,8 @@ def application_list(request):
     context = {
         "filter": filterset,
         "page": page,
+        "rows": list_rows.render(page),
+        "labels": list_rows.labels(),
         "query": query.urlencode(),
         "columns": _sort_links(query, sort),
         "sort": "" if sort == selectors.DEFAULT_SORT else sort,  # kept when filtering
