@@ -77,7 +77,7 @@ class _Days(dict):
 
 
 def render(applications):
-    """[safe HTML of one ``<tr>``] per row of ``selectors.list_page`` (with ``deadline``).
+    """[safe HTML of one ``<tr>``] per row of ``selectors.list_page`` (``ListRow``).
     Every value is escaped here (``html.escape``); the money is the ``money`` filter's."""
     row = _row_format()
     states = {value: escape(str(label)) for value, label in State.choices}
@@ -89,8 +89,8 @@ def render(applications):
                 url=a.pk,
                 reference=escape(a.reference) if a.reference else draft,
                 title=escape(a.title),
-                company=escape(a.organization.name),
-                programme=escape(a.programme.name),
+                company=escape(a.company),
+                programme=escape(a.programme_name),
                 state=escape(a.state),
                 state_label=states.get(a.state) or escape(a.state),
                 submitted=days.of(a.last_submitted_at),

@@ -100,11 +100,17 @@ def count_capped(queryset, cap=None):
     return min(n, cap), n > cap
 
 
-def paginate(queryset, key, descending, params, per_page, cap=None, counted=None):
+def paginate(
+    queryset, key, descending, params, per_page, cap=None, counted=None, values=None, row=None
+):
     """The page of ``queryset`` that ``params`` (the GET parameters) ask for, ordered by ``key``
     (an expression that is never NULL) and the id, ``descending`` or not; two queries: the
     capped count (unless ``counted`` gives it) and the rows (one more than ``per_page``, to
-    know whether a page follows)."""
+    know whether a page follows).
+
+    The rows are model objects; with ``values`` (names of fields or annotations, ``pk`` among
+    them) and ``row`` (a class taking them as keywords) they are built from those values
+    only, which skips the models' own setup (a list page's rows need no model methods)."""
     count, more = counted or count_capped(queryset, cap)
     queryset = queryset.annotate(**{KEY: key})
     fields = (queryset.query.annotations[KEY].output_field, queryset.model._meta.pk)
@@ -119,14 +125,22 @@ def paginate(queryset, key, descending, params, per_page, cap=None, counted=None
         ordering = (F(KEY).desc(), F("pk").desc())
     else:
         ordering = (F(KEY).asc(), F("pk").asc())
-    rows = list(queryset.order_by(*ordering)[: per_page + 1])
+    ordered = queryset.order_by(*ordering)
+    if values is None:
+        rows = list(ordered[: per_page + 1])
+        keys = [(getattr(r, KEY), r.pk) for r in rows]
+    else:
+        found = list(ordered.values(KEY, *values)[: per_page + 1])
+        keys = [(f.pop(KEY), f["pk"]) for f in found]
+        rows = [row(**f) for f in found]
     beyond = len(rows) > per_page
-    rows = rows[:per_page]
+    rows, keys = rows[:per_page], keys[:per_page]
     if backwards:
         rows.reverse()
+        keys.reverse()
     page = Page(rows=rows, count=count, more=more)
     if rows:
-        first, final = _cursor(rows[0]), _cursor(rows[-1])
+        first, final = encode(keys[0]), encode(keys[-1])
         if backwards:
             page.previous = first if beyond else None
             page.next = final if before is not None else None
@@ -134,7 +148,3 @@ def paginate(queryset, key, descending, params, per_page, cap=None, counted=None
             page.previous = first if after is not None else None
             page.next = final if beyond else None
     return page
-
-
-def _cursor(row):
-    return encode((getattr(row, KEY), row.pk))
