@@ -96,6 +96,10 @@ class Assignment(models.Model):
     assigned_at = models.DateTimeField(auto_now_add=True)
     due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True)
     decline_reason = models.TextField(_("reason for declining"), blank=True)
+    # The application was decided or withdrawn: nothing of it is the reviewer's work any more
+    # (set by ``signals.archive_assignments`` in the transition's transaction). The reviewer's
+    # current list reads only the others, through the partial index ``assignment_current``.
+    archived = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("reviewer assignment")
@@ -108,9 +112,15 @@ class Assignment(models.Model):
         ]
         indexes = [
             # The board queue's summary joins only the current round (``summary.CURRENT``);
-            # the reviewer's list pages by the newest assignment first.
+            # the reviewer's finished reviews page by the newest assignment first, and their
+            # current list reads the assignments not archived.
             models.Index(fields=["application", "round", "status"], name="assignment_round"),
             models.Index(fields=["reviewer", "id"], name="assignment_reviewer"),
+            models.Index(
+                fields=["reviewer", "id"],
+                condition=models.Q(archived=False),
+                name="assignment_current",
+            ),
         ]
 
     def __str__(self):

@@ -61,6 +61,7 @@ def reviewer_assignments(user):
     return (
         Assignment.objects.filter(
             reviewer=user,
+            archived=False,  # (through the partial index: the work at hand, not the history)
             status__in=LIST_STATUSES,
             application__state__in=LIST_STATES,
             round=F("application__submission_count"),
@@ -111,17 +112,18 @@ class ReviewerPage:
 
 
 def reviewer_page(user, params, per_page=None, where=None):
-    """The reviewer's list page in three queries whatever the reviewer's history: the current
+    """The reviewer's list page in two queries whatever the reviewer's history: the current
     assignments (``reviewer_assignments``, narrowed by ``where``, e.g. a "to do" of the start
-    page), and the finished reviews paged along the index (reviewer, id) from ``params``'
-    cursor (``funding.keyset``), with their count up to ``keyset.COUNT_CAP``. Narrowed by
-    ``where``, the list shows no finished reviews."""
+    page), and the finished reviews (archived) paged along the index (reviewer, id) from
+    ``params``' cursor (``funding.keyset``; not counted: counting a long history would cost
+    more than the page). Narrowed by ``where``, the list shows no finished reviews."""
     current = reviewer_assignments(user)
     if where is not None:
         current = current.filter(where)
     finished = (
         Assignment.objects.filter(
             reviewer=user,
+            archived=True,
             status=Assignment.Status.DONE,
             application__state__in=FINISHED_STATES,
             round=F("application__submission_count"),
@@ -132,7 +134,8 @@ def reviewer_page(user, params, per_page=None, where=None):
     if where is not None:
         page = keyset.Page(rows=[], count=0)
     else:
-        page = keyset.paginate(finished, F("id"), True, params, per_page or PAGE_SIZE)
+        size = per_page or PAGE_SIZE
+        page = keyset.paginate(finished, F("id"), True, params, size, counted=(0, False))
     return ReviewerPage(current=list(current), finished=page)
 
 

@@ -1,4 +1,5 @@
 """When an application leaves the review (returned or withdrawn), its open assignments close;
+when it is decided or withdrawn, all its assignments are archived (``Assignment.archived``);
 a new programme gets its first scoring rubric (the default criteria).
 
 Connected to django-fsm's ``post_transition``: it runs inside the service's transaction, so
@@ -15,6 +16,8 @@ from .models import Assignment
 from .services import create_default_rubric
 
 CLOSING_TRANSITIONS = ("return_for_revision", "withdraw")
+# The application leaves the review for good: its assignments leave the reviewers' current lists.
+FINAL_TRANSITIONS = ("approve", "reject", "withdraw")
 
 
 def close_open_assignments(sender, instance, name, **kwargs):
@@ -22,6 +25,11 @@ def close_open_assignments(sender, instance, name, **kwargs):
         Assignment.objects.filter(application=instance, status=Assignment.Status.OPEN).update(
             status=Assignment.Status.CLOSED
         )
+
+
+def archive_assignments(sender, instance, name, **kwargs):
+    if name in FINAL_TRANSITIONS:
+        Assignment.objects.filter(application=instance, archived=False).update(archived=True)
 
 
 def give_new_programme_a_rubric(sender, instance, created, raw=False, **kwargs):
@@ -33,6 +41,9 @@ def give_new_programme_a_rubric(sender, instance, created, raw=False, **kwargs):
 def connect():
     post_transition.connect(
         close_open_assignments, sender=Application, dispatch_uid="reviews.close_assignments"
+    )
+    post_transition.connect(
+        archive_assignments, sender=Application, dispatch_uid="reviews.archive_assignments"
     )
     post_save.connect(
         give_new_programme_a_rubric, sender=Programme, dispatch_uid="reviews.default_rubric"

@@ -23,9 +23,9 @@ pytestmark = pytest.mark.django_db
 # session, user, groups, memberships (navigation and the own organisations), the reviewers,
 # the applications' count, the page of applications
 PROGRESS_QUERIES = 7
-# session, user, groups, memberships (navigation), the current assignments, the finished
-# reviews' count (up to the cap) and their page
-REVIEW_LIST_QUERIES = 7
+# session, user, groups, memberships (navigation), the current assignments, the page of the
+# finished reviews
+REVIEW_LIST_QUERIES = 6
 
 
 def today():
@@ -291,7 +291,6 @@ def test_the_finished_reviews_page_by_keyset_newest_assignment_first(client, mon
     client.force_login(reviewer)
     page_one = client.get(reverse("review-list")).context["page"]
     assert [a.pk for a in page_one] == newest_first[:2]
-    assert (page_one.count, page_one.more) == (3, False)
     page_two = client.get(reverse("review-list"), {"after": page_one.next}).context["page"]
     assert [a.pk for a in page_two] == newest_first[2:]
     assert page_two.next is None

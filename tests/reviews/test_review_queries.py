@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 SMALL, LARGE = 2, 12
 # session, user, the user's groups, the user's memberships (navigation), the current
-# assignments, the finished reviews' count (up to the cap) and their page
-REVIEW_LIST_QUERIES = 7
+# assignments, the page of the finished reviews
+REVIEW_LIST_QUERIES = 6
 # session, user, groups, memberships, the application, every assignment with reviewer and
 # review, the reviews' scores, every conflict declaration, the conflict flags towards the
 # company, the candidates
