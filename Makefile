@@ -53,7 +53,7 @@ endef
 help:
 	@echo "make run      fresh machine -> app on http://127.0.0.1:8000 with demo data, worker, beat"
 	@echo "make test     the whole test suite (PYTEST_ARGS='...' to pass options to pytest)"
-	@echo "make bench    the benchmarks (last line: one JSON object)"
+	@echo "make bench    the benchmarks (last line: one JSON object); BENCH=full: a million rows, load, letters"
 	@echo "make serve    production: gunicorn, celery worker, celery beat (DATABASE_URL, REDIS_URL)"
 	@echo "make lint     ruff, lint-imports (layers), bandit, makemigrations --check, pip-audit"
 	@echo "make messages makemessages for de and en"
@@ -112,8 +112,11 @@ test: install browser-debs compilemessages dirs
 screenshots: install browser-debs compilemessages
 	$(UV) run --frozen python -m tests.browser.screenshots docs/screenshots
 
+# BENCH=full adds the million-row lists, the load test and the letters in bulk: PostgreSQL
+# (BENCH_DATABASE_URL, default a database of its own on 127.0.0.1) and Redis.
 bench: install dirs
-	$(UV) run --frozen python -m benchmarks
+	$(if $(filter full,$(BENCH)),BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/risikokapital_bench}") \
+	  $(UV) run --frozen python -m benchmarks
 
 ## serve: bin/serve refuses to start without DATABASE_URL, REDIS_URL and SECRET_KEY.
 serve: install compilemessages

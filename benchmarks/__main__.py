@@ -6,11 +6,17 @@ contain ``bench``). ``BENCH_REMINDERS_MAX`` (default 100000) caps the reminder s
 (``reminder_sweep``: open assignments; ``reminder_rules``: every rule, as many applications in
 the watched states and open assignments); a 100,000 step is skipped when the run has already
 taken longer than ``BENCH_BUDGET_S`` (default 200) seconds.
+
+``BENCH=full`` (PostgreSQL in ``BENCH_DATABASE_URL``, Redis on 127.0.0.1) adds the lists at
+1,000,000 applications (``benchmarks.scale``), the deadline hour under load (``benchmarks.load``)
+and the letters in bulk (``benchmarks.letters_bulk``), each in a process and database of its own.
+``benchmarks/README.md`` lists every case, its JSON key and its floor.
 """
 
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -144,6 +150,40 @@ def run():
     return result
 
 
+def child(module, url=None):
+    """The JSON of ``python -m <module>`` (its last line), run in a process of its own (its own
+    database, named after ``url``'s with ``_<suffix>``; progress on stderr as it goes)."""
+    env = dict(os.environ)
+    if url is not None:
+        parts = urlsplit(url)
+        suffix = module.rsplit(".", 1)[-1]
+        env["BENCH_DATABASE_URL"] = urlunsplit(parts._replace(path=f"{parts.path}_{suffix}"))
+    for name in ("BENCH_KEEP", "BENCH_REUSE"):
+        env.pop(name, None)
+    done = subprocess.run(  # noqa: S603 (our own module, with our own interpreter)
+        [sys.executable, "-m", module], env=env, stdout=subprocess.PIPE, text=True, check=True
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def full(url):
+    """``BENCH=full``: the lists at 10,000 and 1,000,000 applications, the deadline hour under
+    load and the letters in bulk, each on PostgreSQL (and Redis) in a process of its own."""
+    if postgres_admin(url) is None:
+        sys.exit("BENCH=full needs PostgreSQL: set BENCH_DATABASE_URL (its name with 'bench').")
+    log(f"[{elapsed():5.1f} s] BENCH=full: lists at 1,000,000 applications")
+    result = {"scale": child("benchmarks.scale", url)}
+    log(f"[{elapsed():5.1f} s] BENCH=full: the deadline hour under load")
+    result["load"] = child("benchmarks.load")
+    log(f"[{elapsed():5.1f} s] BENCH=full: letters in bulk")
+    result["letters_bulk"] = child("benchmarks.letters_bulk")
+    return result
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="risikokapital-bench-")
     url = configure(tmp)
@@ -162,6 +202,8 @@ def main():
         if postgres:
             recreate_postgres(url, create=False)
         shutil.rmtree(tmp, ignore_errors=True)
+    if os.environ.get("BENCH") == "full":
+        result.update(full(url))
     result["wall_s"] = round(elapsed(), 1)
     print(f"Done in {result['wall_s']} s", file=sys.stderr)
     print(json.dumps(result))
