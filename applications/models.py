@@ -206,6 +206,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["programme", "state"]),
             models.Index(fields=["state", "awaiting_since", "id"], name="board_queue_order"),
+            # The list filtered by state, in its default order (latest change first).
+            models.Index(fields=["state", "updated_at", "id"], name="list_state_changed"),
             *(
                 models.Index(key, "id", name=f"list_sort_{name}")
                 for name, key in LIST_SORT_KEYS.items()

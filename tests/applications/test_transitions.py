@@ -572,7 +572,7 @@ def test_a_transition_reads_only_what_its_checks_need(django_assert_num_queries)
     The permission reads the organisation by id, not the row."""
     application = states.submitted()
     user = application.created_by
-    # savepoint, lock, memberships, log, close assignments, void proposals, the active webhook
-    # endpoints (none), save, mail recipients, outbox row, release
-    with django_assert_num_queries(11):
+    # savepoint, lock, memberships, log, close assignments, archive them, void proposals, the
+    # active webhook endpoints (none), save, mail recipients, outbox row, release
+    with django_assert_num_queries(12):
         services.withdraw(user, application, "Projekt verschoben.")
