@@ -1,5 +1,8 @@
-"""Benchmark data, written with ``bulk_create`` (reaching states through the services would
-take minutes). States are set at construction, which ``FSMField(protected=True)`` allows."""
+"""Benchmark data, written in bulk (reaching states through the services would take minutes).
+States are set at construction, which ``FSMField(protected=True)`` allows.
+
+Rows are built as unsaved model instances and written by ``insert``: what ``bulk_create``
+would write, in a fraction of its time (100,000 applications in seconds, not minutes)."""
 
 import contextlib
 import datetime
@@ -9,7 +12,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
@@ -25,7 +29,7 @@ REGIONS = ["rheinland", "westfalen_lippe", "rheinland", "westfalen_lippe", ""]
 SUBMITTED_STATES = set(STATES) - {State.DRAFT}
 ORGANIZATIONS = 50
 REVIEWERS = 20
-BATCH = 1000
+INSERT_ROWS = 5000  # rows per executemany in ``insert``
 
 
 @dataclass
@@ -40,6 +44,82 @@ class World:
     reviewers: list
     serial: int = 0
     awaiting: list = field(default_factory=list)
+
+
+# ----- writing rows ----------------------------------------------------------------------------
+
+
+def insert(objs):
+    """Write unsaved instances of one model as ``bulk_create`` would, several times faster.
+
+    The same column values: each field's value as the instance holds it (Django filled in the
+    defaults), ``auto_now``/``auto_now_add`` fields set to one moment (as ``bulk_create`` does,
+    so ``given_times`` works here too), each prepared by the field (``get_db_prep_save``), but
+    each distinct value once per column. Ids are given explicitly, after the table's largest
+    (the sequence is moved past them on PostgreSQL); the rows go in by ``executemany`` of one
+    statement, in one transaction. Sets each instance's pk (saved, as ``bulk_create`` leaves
+    them); returns ``objs``. Like ``bulk_create``: no signals, no ``save()``. Only for a
+    database nobody else writes to meanwhile (a benchmark's own).
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(column) for column in [meta.pk.column, *(f.column for f in fields)])
+    marks = ", ".join(["%s"] * (len(fields) + 1))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    now = timezone.now()
+    getters = [_prepared(field, now) for field in fields]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({quote(meta.pk.column)}) FROM {table}")
+        first = (cursor.fetchone()[0] or 0) + 1
+        for start in range(0, len(objs), INSERT_ROWS):
+            chunk = objs[start : start + INSERT_ROWS]
+            cursor.executemany(
+                sql,
+                [
+                    (first + start + i, *[get(obj) for get in getters])
+                    for i, obj in enumerate(chunk)
+                ],
+            )
+        for statement in connection.ops.sequence_reset_sql(no_style(), [model]):
+            cursor.execute(statement)
+    alias = connection.alias
+    for i, obj in enumerate(objs):
+        obj.pk = first + i
+        obj._state.adding = False
+        obj._state.db = alias
+    return objs
+
+
+def _prepared(field, now):
+    """``obj -> the column value`` of ``field``, as ``pre_save`` and ``get_db_prep_save``
+    would make it; each distinct (hashable) value prepared once."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        value = field.get_db_prep_save(now, connection)
+        attname = field.attname
+
+        def stamped(obj):
+            setattr(obj, attname, now)  # as pre_save leaves it
+            return value
+
+        return stamped
+    attname, cache = field.attname, {}
+
+    def prepared(obj):
+        value = getattr(obj, attname)
+        try:
+            return cache[value]
+        except KeyError:
+            cache[value] = field.get_db_prep_save(value, connection)
+            return cache[value]
+        except TypeError:  # unhashable (a JSON value)
+            return field.get_db_prep_save(value, connection)
+
+    return prepared
 
 
 def users(names, group=None):
@@ -71,6 +151,20 @@ def world():
         )
         for n in (1, 2)
     ]
+    organizations, applicants = companies(0, ORGANIZATIONS)
+    return World(
+        programmes=programmes,
+        organizations=organizations,
+        applicants={o.pk: u for u, o in zip(applicants, organizations, strict=True)},
+        coordinator=users(["coordinator"], "coordinators")[0],
+        board=users(["board1", "board2"], "board"),
+        reviewers=users([f"reviewer{n:02d}" for n in range(REVIEWERS)], "reviewers"),
+    )
+
+
+def companies(start, count):
+    """``(organisations, applicants)``: ``count`` organisations numbered from ``start``, each
+    with its applicant (a member)."""
     organizations = Organization.objects.bulk_create(
         [
             Organization(
@@ -84,21 +178,23 @@ def world():
                 iban="DE89370400440532013000",
                 region=REGIONS[n % len(REGIONS)],
             )
-            for n in range(ORGANIZATIONS)
+            for n in range(start, start + count)
         ]
     )
-    applicants = users([f"applicant{n:02d}" for n in range(ORGANIZATIONS)])
+    applicants = users([f"applicant{n:02d}" for n in range(start, start + count)])
     Membership.objects.bulk_create(
         [Membership(user=u, organization=o) for u, o in zip(applicants, organizations, strict=True)]
     )
-    return World(
-        programmes=programmes,
-        organizations=organizations,
-        applicants={o.pk: u for u, o in zip(applicants, organizations, strict=True)},
-        coordinator=users(["coordinator"], "coordinators")[0],
-        board=users(["board1", "board2"], "board"),
-        reviewers=users([f"reviewer{n:02d}" for n in range(REVIEWERS)], "reviewers"),
-    )
+    return organizations, applicants
+
+
+def add_companies(w, count):
+    """``count`` more organisations (each with its applicant) in ``w``: applications spread
+    over all of them (``application`` takes them in turn)."""
+    organizations, applicants = companies(len(w.organizations), count)
+    w.organizations.extend(organizations)
+    w.applicants.update({o.pk: u for u, o in zip(applicants, organizations, strict=True)})
+    return organizations
 
 
 def application(w, state, now, index):
@@ -106,10 +202,10 @@ def application(w, state, now, index):
     w.serial += 1
     organization = w.organizations[index % len(w.organizations)]
     submitted = state in SUBMITTED_STATES
-    return Application(
-        programme=w.programmes[index % len(w.programmes)],
-        organization=organization,
-        created_by=w.applicants[organization.pk],
+    return Application(  # ids, not instances: about a third faster to build
+        programme_id=w.programmes[index % len(w.programmes)].pk,
+        organization_id=organization.pk,
+        created_by_id=w.applicants[organization.pk].pk,
         reference=f"RK-B-{w.serial:07d}" if submitted else None,
         state=state,
         submission_count=1 if submitted else 0,
@@ -146,7 +242,7 @@ def add_applications(w, count, states=STATES):
     now = timezone.now()
     start = w.serial
     rows = [application(w, states[i % len(states)], now, start + i) for i in range(count)]
-    rows = Application.objects.bulk_create(rows, batch_size=BATCH)
+    rows = insert(rows)
     awaiting = [a for a in rows if a.state == State.AWAITING_DECISION]
     in_review = [a for a in rows if a.state == State.IN_REVIEW]
     add_review_round(w, awaiting, now)
@@ -156,13 +252,13 @@ def add_applications(w, count, states=STATES):
 
 
 def versions(applications, now):
-    return ApplicationVersion.objects.bulk_create(
+    return insert(
         [
             ApplicationVersion(
                 application=a,
                 number=1,
                 snapshot={"title": a.title},
-                submitted_by=a.created_by,
+                submitted_by_id=a.created_by_id,
                 submitted_at=now,
                 declared_truthful=True,
                 declared_de_minimis=True,
@@ -170,7 +266,6 @@ def versions(applications, now):
             )
             for a in applications
         ],
-        batch_size=BATCH,
     )
 
 
@@ -206,8 +301,8 @@ def add_review_round(w, applications, now):
         for a in applications
         for member in w.board
     ]
-    assignments = Assignment.objects.bulk_create(assignments, batch_size=BATCH)
-    ConflictDeclaration.objects.bulk_create(declarations, batch_size=BATCH)
+    assignments = insert(assignments)
+    insert(declarations)
     recommendations = list(Review.Recommendation.values)
     confidences = list(Review.Confidence.values)
     rubrics = {
@@ -231,8 +326,8 @@ def add_review_round(w, applications, now):
                 comment="Tragfähiges Konzept mit nachvollziehbarem Finanzierungsplan.",
             )
         )
-    reviews = Review.objects.bulk_create(reviews, batch_size=BATCH)
-    Score.objects.bulk_create(
+    reviews = insert(reviews)
+    insert(
         [
             Score(review=review, criterion=criterion, value=value)
             for i, review in enumerate(reviews)
@@ -240,10 +335,9 @@ def add_review_round(w, applications, now):
                 rubrics[review.assignment.application.programme_id][1], points[i], strict=True
             )
         ],
-        batch_size=BATCH,
     )
     proposed = applications[::3]
-    Decision.objects.bulk_create(
+    insert(
         [
             Decision(
                 application=a,
@@ -255,7 +349,6 @@ def add_review_round(w, applications, now):
             )
             for a, version in zip(proposed, versions(proposed, now), strict=True)
         ],
-        batch_size=BATCH,
     )
 
 
@@ -275,7 +368,7 @@ def add_open_assignments(w, applications, now, spread=(-20, 10)):
         for a in applications
         for k, reviewer in enumerate(two_reviewers(w, a.pk))
     ]
-    Assignment.objects.bulk_create(rows, batch_size=BATCH)
+    insert(rows)
     return len(rows)
 
 
@@ -359,7 +452,7 @@ def add_watched_applications(w, count, now):
         elif app.state == State.AWAITING_DECISION:
             app.awaiting_since = now - datetime.timedelta(days=index % AWAITING_DAYS)
         rows.append(app)
-    rows = Application.objects.bulk_create(rows, batch_size=BATCH)
+    rows = insert(rows)
     by_state = {}
     for app in rows:
         by_state.setdefault(app.state, []).append(app)
@@ -393,7 +486,7 @@ def set_spread(model, field, values):
 
 def add_board_declarations(w, applications):
     """The board members declared no conflict (as before they read and decide)."""
-    ConflictDeclaration.objects.bulk_create(
+    insert(
         [
             ConflictDeclaration(
                 application=a, user=member, round=1, role="board", kind="none", has_conflict=False
@@ -401,13 +494,12 @@ def add_board_declarations(w, applications):
             for a in applications
             for member in w.board
         ],
-        batch_size=BATCH,
     )
 
 
 def add_proposals(w, applications, now):
     """An open proposal by the second board member, ``index % PROPOSAL_DAYS`` days old."""
-    decisions = Decision.objects.bulk_create(
+    decisions = insert(
         [
             Decision(
                 application=a,
@@ -419,7 +511,6 @@ def add_proposals(w, applications, now):
             )
             for a, version in zip(applications, versions(applications, now), strict=True)
         ],
-        batch_size=BATCH,
     )
     # proposed_at is auto_now_add: set afterwards.
     set_spread(
@@ -440,7 +531,7 @@ def add_decisions_with_letters(w, applications, now):
     decided = {
         a.pk: now - datetime.timedelta(days=a.pk % DECIDED_DAYS, hours=2) for a in applications
     }
-    decisions = Decision.objects.bulk_create(
+    decisions = insert(
         [
             Decision(
                 application=a,
@@ -460,7 +551,6 @@ def add_decisions_with_letters(w, applications, now):
             )
             for a, version in zip(applications, versions(applications, now), strict=True)
         ],
-        batch_size=BATCH,
     )
     letters = []
     for decision in decisions:
@@ -484,7 +574,7 @@ def add_decisions_with_letters(w, applications, now):
                 recipients=["kontakt@example.org"] if done else [],
             )
         )
-    DecisionLetter.objects.bulk_create(letters, batch_size=BATCH)
+    insert(letters)
 
 
 # ----- the report: two years of an evaluated programme ---------------------------------------
@@ -661,10 +751,10 @@ def reporting_world(n=10_000, w=None, today=None):
             story.review = story.decided = None
     rows = [_report_application(w, programme, story, index) for index, story in enumerate(stories)]
     with given_times(_field(Application, "created_at"), _field(Application, "updated_at")):
-        rows = Application.objects.bulk_create(rows, batch_size=BATCH)
+        rows = insert(rows)
     content_type = ContentType.objects.get_for_model(Application)
     coordinator, board = w.coordinator, w.board
-    StateLog.objects.bulk_create(
+    insert(
         [
             StateLog(
                 timestamp=moment,
@@ -682,15 +772,14 @@ def reporting_world(n=10_000, w=None, today=None):
             for app, story in zip(rows, stories, strict=True)
             for moment, transition, source, target in story.logs
         ],
-        batch_size=BATCH,
     )
-    versions = ApplicationVersion.objects.bulk_create(
+    versions = insert(
         [
             ApplicationVersion(
                 application=app,
                 number=number,
                 snapshot={"title": app.title},
-                submitted_by=app.created_by,
+                submitted_by_id=app.created_by_id,
                 submitted_at=moment,
                 declared_truthful=True,
                 declared_de_minimis=True,
@@ -699,13 +788,12 @@ def reporting_world(n=10_000, w=None, today=None):
             for app, story in zip(rows, stories, strict=True)
             for number, moment in enumerate(story.submissions, start=1)
         ],
-        batch_size=BATCH,
     )
     latest = {version.application_id: version for version in versions}  # the last one wins
     _report_reviews(w, programme, rows, stories)
     decided = [(app, story) for app, story in zip(rows, stories, strict=True) if story.decided]
     with given_times(_field(Decision, "proposed_at")):
-        Decision.objects.bulk_create(
+        insert(
             [
                 Decision(
                     application=app,
@@ -729,7 +817,6 @@ def reporting_world(n=10_000, w=None, today=None):
                 )
                 for app, story in decided
             ],
-            batch_size=BATCH,
         )
     counts = {}
     for story in stories:
@@ -774,9 +861,9 @@ def _report_reviews(w, programme, rows, stories):
         if assignment.application.state == State.WITHDRAWN:
             assignment.status = Assignment.Status.CLOSED
     with given_times(_field(Assignment, "assigned_at")):
-        assignments = Assignment.objects.bulk_create(assignments, batch_size=BATCH)
+        assignments = insert(assignments)
     with given_times(_field(Review, "submitted_at"), _field(Review, "updated_at")):
-        Review.objects.bulk_create(
+        insert(
             [
                 Review(
                     assignment=assignment,
@@ -791,5 +878,4 @@ def _report_reviews(w, programme, rows, stories):
                 for assignment, moment in zip(assignments, written, strict=True)
                 if moment is not None
             ],
-            batch_size=BATCH,
         )
