@@ -225,6 +225,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return f"{self.reference or _('Draft')} · {self.title}"
 
+    @property
+    def state_fields(self):
+        """The state machine's fields (``ConcurrentTransitionMixin`` asks on every instance
+        made; its own answer filters all fields each time, a list page's rows add up)."""
+        return (self._meta.get_field("state"),)
+
     # ----- the state machine (contract: docs/design.md) -------------------------------------------
 
     @fsm_log_by

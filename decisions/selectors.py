@@ -86,9 +86,17 @@ def _page_ids(programme, sort, where, params, per_page, counted):
     every waiting application to order them anyway) and finds the cursor's id among them.
     """
     if sort == DEFAULT_SORT:
-        rows = _awaiting(programme, where).only("pk", "state")  # (the state machine reads it)
-        page = keyset.paginate(rows, F("awaiting_since"), False, params, per_page, counted=counted)
-        return [row.pk for row in page], page.previous, page.next
+        page = keyset.paginate(
+            _awaiting(programme, where),
+            F("awaiting_since"),
+            False,
+            params,
+            per_page,
+            counted=counted,
+            values=("pk",),
+            row=_pk,
+        )
+        return page.rows, page.previous, page.next
     ids = list(queue_ids(programme, sort, where))
     after = _id_cursor(params.get("after"))
     before = None if after else _id_cursor(params.get("before"))
@@ -104,6 +112,10 @@ def _page_ids(programme, sort, where, params, per_page, counted):
     previous = keyset.encode((shown[0],)) if shown and start > 0 else None
     following = keyset.encode((shown[-1],)) if shown and start + per_page < len(ids) else None
     return shown, previous, following
+
+
+def _pk(pk):
+    return pk
 
 
 def _id_cursor(cursor):
