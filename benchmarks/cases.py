@@ -430,24 +430,11 @@ EXPERT_REVIEWERS = 50
 
 
 def _raw_floor(func):
-    """The queries ``func`` runs, replayed as plain SQL through the cursor: (queries, ms)."""
-    from django.test.utils import CaptureQueriesContext
+    """The queries ``func`` runs, replayed as plain SQL through the cursor: (queries, ms); the
+    same replay as the million-row cases' (``scale.raw_floor``: writes rolled back)."""
+    from .scale import raw_floor
 
-    with CaptureQueriesContext(connection) as captured:
-        func()
-    statements = [q["sql"] for q in captured.captured_queries]
-
-    def raw():
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-                cursor.fetchall()
-
-    try:
-        return len(statements), median_ms(raw, repeat=5)
-    except Exception as error:  # a statement the driver cannot replay as text
-        log(f"  raw replay failed: {error}")
-        return len(statements), None
+    return raw_floor(func)
 
 
 def expert_review(w):

@@ -42,7 +42,7 @@ SELECTOR_TARGET = 3  # the selector within 3× its raw SQL floor (at the largest
 GROWTH_TARGET = 2  # a page at most 2× slower at the largest size than at the smallest
 TBODY = re.compile(rb"<tbody[^>]*>(.*?)</tbody>", re.S)
 ROW = re.compile(rb"<tr[\s>]")
-TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "BEGIN", "COMMIT")
 
 
 # ----- the selectors: the one place that names them -----------------------------------------
@@ -147,8 +147,9 @@ def cases(cast):
 
 def raw_floor(func):
     """The statements ``func`` runs, replayed as plain SQL through a cursor: (statements, ms).
-    Savepoints are left out; statements that write are replayed in a transaction rolled back
-    at the end. None for the time if a statement cannot be replayed."""
+    Transaction control (savepoints, BEGIN, COMMIT) is left out; statements that write are
+    replayed in a transaction rolled back at the end. None for the time if a statement cannot
+    be replayed."""
     with CaptureQueriesContext(connection) as captured:
         func()
     statements = [
