@@ -59,11 +59,6 @@ def _awaiting(programme=None, where=None):
     return queryset
 
 
-def queue_size(programme=None, where=None):
-    """How many applications await a decision (a plain count, without the annotations)."""
-    return _awaiting(programme, where).count()
-
-
 def queue_ids(programme=None, sort=DEFAULT_SORT, where=None):
     """The queue's order as ids only (index on state, awaiting_since); sorted by mean or
     disagreement, the database aggregates just what the order needs."""

@@ -16,7 +16,7 @@ import base64
 import binascii
 import datetime
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -39,7 +39,6 @@ class Page:
     more: bool = False
     previous: str | None = None
     next: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def __iter__(self):
         return iter(self.rows)
@@ -50,14 +49,6 @@ class Page:
     @property
     def has_other_pages(self):
         return self.previous is not None or self.next is not None
-
-    @property
-    def is_first(self):
-        return self.previous is None
-
-    @property
-    def is_last(self):
-        return self.next is None
 
 
 class _Encoder(json.JSONEncoder):
